@@ -1,0 +1,259 @@
+//! `tutor chat --plain`, `tutor model info`, `tutor doctor`, `tutor bench`.
+
+use std::io::{BufRead, Write};
+
+use serde::Serialize;
+
+use super::Env;
+use crate::engine::{
+    self, ChatBackend, ChatMessage, EngineHandle, GenEvent, GenParams, GenRequest, gguf,
+};
+
+/// Command failures.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineCmdError {
+    #[error(transparent)]
+    NoModel(#[from] super::NoModel),
+    #[error(transparent)]
+    Engine(#[from] engine::EngineError),
+    #[error(transparent)]
+    Gguf(#[from] gguf::GgufError),
+    #[error("output error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Line chat: each stdin line is a user message; the reply streams to stdout.
+pub fn chat_plain(
+    env: &Env,
+    system: Option<String>,
+    temperature: Option<f32>,
+    max_tokens: u32,
+) -> Result<(), EngineCmdError> {
+    let spec = env.model_spec()?;
+    let engine = EngineHandle::spawn();
+    eprintln!("loading {} ...", spec.path.display());
+    let info = engine.load_blocking(spec)?;
+    eprintln!("ready: {} ({}). Type a message; an empty line or EOF ends.", info.name, info.quantization);
+    let mut messages = Vec::new();
+    if let Some(s) = system {
+        messages.push(ChatMessage::system(s));
+    }
+    let params = GenParams {
+        temperature: temperature.or(env.config.model.temperature).unwrap_or(0.7),
+        max_tokens,
+        ..GenParams::default()
+    };
+    let stdin = std::io::stdin();
+    let mut out = std::io::stdout().lock();
+    for line in stdin.lock().lines() {
+        let line = line?;
+        if line.trim().is_empty() || line.trim() == ":q" {
+            break;
+        }
+        messages.push(ChatMessage::user(line));
+        let mut gen_ = engine.generate(GenRequest { messages: messages.clone(), params: params.clone() });
+        let mut reply = String::new();
+        while let Some(ev) = gen_.events.blocking_recv() {
+            match ev {
+                GenEvent::Token(t) => {
+                    write!(out, "{t}")?;
+                    out.flush()?;
+                    reply.push_str(&t);
+                }
+                GenEvent::Done(_) => break,
+                GenEvent::Error(e) => return Err(e.into()),
+            }
+        }
+        writeln!(out)?;
+        messages.push(ChatMessage::assistant(reply));
+    }
+    engine.shutdown();
+    Ok(())
+}
+
+/// `tutor model info`: reads the GGUF header only (instant, no load).
+pub fn model_info(env: &Env, path: Option<std::path::PathBuf>, json: bool) -> Result<(), EngineCmdError> {
+    let path = match path {
+        Some(p) => p,
+        None => env.find_model()?.0,
+    };
+    let h = gguf::read_header(&path)?;
+    #[derive(Serialize)]
+    struct Info<'a> {
+        path: &'a std::path::Path,
+        name: &'a str,
+        architecture: &'a str,
+        parameters: u64,
+        quantization: String,
+        context_length: Option<i64>,
+        chat_template: bool,
+        file_size: u64,
+        gguf_version: u32,
+    }
+    let info = Info {
+        path: &path,
+        name: h.str("general.name").unwrap_or("unnamed"),
+        architecture: h.architecture(),
+        parameters: h.n_params,
+        quantization: h.quantization(),
+        context_length: h.context_length(),
+        chat_template: h.chat_template().is_some(),
+        file_size: h.file_size,
+        gguf_version: h.version,
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&info).expect("serializable"));
+    } else {
+        println!("path:           {}", info.path.display());
+        println!("name:           {}", info.name);
+        println!("architecture:   {}", info.architecture);
+        println!("parameters:     {} ({:.1} M)", info.parameters, info.parameters as f64 / 1e6);
+        println!("quantization:   {}", info.quantization);
+        println!(
+            "context length: {}",
+            info.context_length.map_or("unknown".into(), |n| n.to_string())
+        );
+        println!("chat template:  {}", if info.chat_template { "yes (Jinja, in the GGUF)" } else { "no (ChatML fallback)" });
+        println!("file size:      {} bytes ({:.1} MiB)", info.file_size, info.file_size as f64 / 1048576.0);
+    }
+    Ok(())
+}
+
+/// `tutor doctor`: what llama.cpp sees, without loading a model.
+pub fn doctor(env: &Env) {
+    let report = engine::system_report();
+    println!("tutor {}", env!("CARGO_PKG_VERSION"));
+    println!("compiled GPU features: {}", compiled_gpu_features());
+    println!("backends:  {}", report.backends.join(", "));
+    for d in &report.devices {
+        println!("device:    {d}");
+    }
+    println!("cpu:       {}", report.system_info);
+    println!("threads:   {} (physical cores)", engine::default_threads());
+    match env.find_model() {
+        Ok((p, src)) => match gguf::read_header(&p) {
+            Ok(h) => println!(
+                "model:     {} (from {src}; {}, {})",
+                p.display(),
+                h.str("general.name").unwrap_or("unnamed"),
+                h.quantization()
+            ),
+            Err(e) => println!("model:     {} (from {src}) is NOT usable: {e}", p.display()),
+        },
+        Err(e) => println!("model:     none: {e}"),
+    }
+    println!("data dir:  {}", env.paths.data_dir.display());
+    println!("config:    {}", env.paths.config_file.display());
+    println!("log:       {}", env.paths.state_dir.join("tutor.log").display());
+}
+
+fn compiled_gpu_features() -> String {
+    let mut f = Vec::new();
+    if cfg!(feature = "cuda") {
+        f.push("cuda");
+    }
+    if cfg!(feature = "vulkan") {
+        f.push("vulkan");
+    }
+    if cfg!(feature = "metal") {
+        f.push("metal");
+    }
+    if f.is_empty() { "none (CPU only)".into() } else { f.join(", ") }
+}
+
+/// The numbers `tutor bench` reports.
+#[derive(Debug, Serialize)]
+pub struct BenchReport {
+    pub model: String,
+    pub threads: u32,
+    pub gpu_layers: u32,
+    pub pp_tokens_per_s: f64,
+    pub tg_tokens_per_s: f64,
+    pub ttft_turn1_ms: f64,
+    pub ttft_turn10_ms: f64,
+    pub turn10_prompt_tokens: usize,
+    pub turn10_prefill_tokens: usize,
+    pub reps: usize,
+}
+
+const BENCH_SYSTEM: &str = "You are a patient Socratic tutor for a Grade 4 class. Teach by asking one short \
+question at a time. Never give the answer to a check; instead ask a question that helps the \
+student find it. Keep every reply under three sentences, warm and encouraging. The lesson is \
+about equivalent fractions: two fractions are equivalent when they name the same amount, for \
+example 1/2 and 2/4. Multiplying the numerator and the denominator by the same number gives an \
+equivalent fraction. Use pizzas, chocolate bars and number lines as pictures.";
+
+const BENCH_TURNS: [&str; 10] = [
+    "Hi! I'm ready to learn about fractions.",
+    "I think 1/2 is bigger than 2/4 because 1 is smaller.",
+    "Hmm, maybe they are the same size?",
+    "If I cut a pizza in 4 and take 2, that's half the pizza.",
+    "So 2/4 and 1/2 are the same amount.",
+    "Can I multiply the top and bottom by 3?",
+    "That gives 3/6.",
+    "Is 4/8 also equal to 1/2?",
+    "What about 5/10?",
+    "I think I understand equivalent fractions now.",
+];
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
+}
+
+/// `tutor bench`: throughput on random tokens, then a scripted ten-turn conversation.
+pub fn bench(env: &Env, json: bool, reps: usize) -> Result<(), EngineCmdError> {
+    let spec = env.model_spec()?;
+    let engine = EngineHandle::spawn();
+    let info = engine.load_blocking(spec.clone())?;
+    let reps = reps.max(1);
+    engine.throughput(256, 64)?; // warm-up
+    let mut pp = Vec::new();
+    let mut tg = Vec::new();
+    for _ in 0..reps {
+        let s = engine.throughput(256, 64)?;
+        pp.push(s.pp_tokens_per_s);
+        tg.push(s.tg_tokens_per_s);
+    }
+    // Scripted conversation on a fresh cache (throughput left it empty).
+    let mut messages = vec![ChatMessage::system(BENCH_SYSTEM)];
+    let mut ttft = Vec::new();
+    let mut last = None;
+    for turn in BENCH_TURNS {
+        messages.push(ChatMessage::user(turn));
+        let (reply, stats) = engine
+            .generate(GenRequest { messages: messages.clone(), params: GenParams::greedy(32) })
+            .wait()?;
+        ttft.push(stats.ttft_ms);
+        messages.push(ChatMessage::assistant(reply.trim()));
+        last = Some(stats);
+    }
+    engine.shutdown();
+    let last = last.unwrap_or_default();
+    let report = BenchReport {
+        model: info.path.display().to_string(),
+        threads: info.threads,
+        gpu_layers: info.gpu_layers,
+        pp_tokens_per_s: median(pp),
+        tg_tokens_per_s: median(tg),
+        ttft_turn1_ms: ttft[0],
+        ttft_turn10_ms: ttft[9],
+        turn10_prompt_tokens: last.prompt_tokens,
+        turn10_prefill_tokens: last.prefill_tokens,
+        reps,
+    };
+    if json {
+        println!("{}", serde_json::to_string(&report).expect("serializable"));
+    } else {
+        println!("model            {}", report.model);
+        println!("threads          {}   gpu layers {}", report.threads, report.gpu_layers);
+        println!("pp256            {:.1} tok/s (median of {reps})", report.pp_tokens_per_s);
+        println!("tg64             {:.1} tok/s (median of {reps})", report.tg_tokens_per_s);
+        println!("ttft turn 1      {:.1} ms", report.ttft_turn1_ms);
+        println!(
+            "ttft turn 10     {:.1} ms ({} prompt tokens, {} decoded)",
+            report.ttft_turn10_ms, report.turn10_prompt_tokens, report.turn10_prefill_tokens
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,312 @@
+//! TOML → [`Course`], keeping positions, reporting *every* shape problem (unknown keys with a
+//! "did you mean", missing fields, wrong types, empty or oversized text).
+
+use toml_edit::{Document, Item, TableLike, Value};
+
+use super::diag::{Pos, Sink};
+use super::{Check, CheckKind, Concept, Course, MAX_FIELD_CHARS, Misconception};
+
+const COURSE_KEYS: &[&str] = &["id", "title", "version", "language", "audience", "description"];
+const CONCEPT_KEYS: &[&str] =
+    &["id", "title", "requires", "objective", "notes", "questions", "misconceptions", "check"];
+const CHECK_KEYS: &[&str] = &[
+    "id", "kind", "prompt", "answer", "accept", "tolerance", "choices", "hints", "explanation", "rubric",
+];
+const MISCONCEPTION_KEYS: &[&str] = &["belief", "response"];
+
+/// Parses the sink's text. `None` when the TOML itself cannot be read or `[course]` is unusable.
+pub fn parse(sink: &mut Sink<'_>) -> Option<Course> {
+    let doc = match Document::parse(sink.text) {
+        Ok(d) => d,
+        Err(e) => {
+            let pos = sink.pos(e.span());
+            let msg = e.message().trim().replace('\n', "; ");
+            sink.error(pos, format!("TOML syntax: {msg}"), Some(
+                "check quotes, brackets and `key = value` pairs on this line (multi-line text needs \"\"\" ... \"\"\")".to_string(),
+            ));
+            return None;
+        }
+    };
+    let root = doc.as_table();
+    let f = Fields::new(sink, root, Pos::START, "the file", &["course", "concept"]);
+    let course_item = f.table.get_key_value("course");
+    let course = match course_item {
+        Some((k, item)) => match item.as_table_like() {
+            Some(t) => {
+                let pos = f.sink.pos(k.span());
+                Some(parse_course_header(f.sink, t, pos))
+            }
+            None => {
+                let pos = f.sink.pos(k.span());
+                f.sink.error(pos, "`course` must be a table", Some("write a `[course]` section".to_string()));
+                None
+            }
+        },
+        None => {
+            f.sink.error(Pos::START, "missing the `[course]` section", Some(
+                "start the file with [course] and its id, title, version, language, audience and description".to_string(),
+            ));
+            None
+        }
+    };
+    let mut concepts = Vec::new();
+    if let Some((k, item)) = f.table.get_key_value("concept") {
+        let kpos = f.sink.pos(k.span());
+        match item {
+            Item::ArrayOfTables(arr) => {
+                for t in arr.iter() {
+                    let pos = f.sink.pos(t.span()).max(kpos);
+                    concepts.push(parse_concept(f.sink, t, pos));
+                }
+            }
+            _ => f.sink.error(kpos, "`concept` must be written as [[concept]] sections", Some(
+                "use double brackets: [[concept]], once per concept".to_string(),
+            )),
+        }
+    }
+    let mut course = course?;
+    course.concepts = concepts;
+    Some(course)
+}
+
+fn parse_course_header(sink: &mut Sink<'_>, t: &dyn TableLike, pos: Pos) -> Course {
+    let mut f = Fields::new(sink, t, pos, "[course]", COURSE_KEYS);
+    let (id, id_pos) = f.string("id", true);
+    Course {
+        id,
+        title: f.string("title", true).0,
+        version: f.string("version", false).0,
+        language: f.string_or("language", "en"),
+        audience: f.string("audience", false).0,
+        description: f.string("description", false).0,
+        concepts: Vec::new(),
+        id_pos,
+    }
+}
+
+fn parse_concept(sink: &mut Sink<'_>, t: &dyn TableLike, pos: Pos) -> Concept {
+    let mut f = Fields::new(sink, t, pos, "[[concept]]", CONCEPT_KEYS);
+    let (id, id_pos) = f.string("id", true);
+    let (requires, requires_pos) = f.string_list("requires");
+    let mut misconceptions = Vec::new();
+    if let Some((k, item)) = f.table.get_key_value("misconceptions") {
+        let kpos = f.sink.pos(k.span());
+        let tables: Vec<(&dyn TableLike, Pos)> = match item {
+            Item::ArrayOfTables(a) => a.iter().map(|t| (t as &dyn TableLike, f.sink.pos(t.span()).max(kpos))).collect(),
+            Item::Value(Value::Array(a)) => a
+                .iter()
+                .filter_map(|v| match v {
+                    Value::InlineTable(t) => Some((t as &dyn TableLike, f.sink.pos(t.span()).max(kpos))),
+                    other => {
+                        let p = f.sink.pos(other.span());
+                        f.sink.error(p, "each misconception must be { belief = \"...\", response = \"...\" }", None);
+                        None
+                    }
+                })
+                .collect(),
+            _ => {
+                f.sink.error(kpos, "`misconceptions` must be a list of { belief = \"...\", response = \"...\" }", None);
+                Vec::new()
+            }
+        };
+        for (t, p) in tables {
+            let mut m = Fields::new(f.sink, t, p, "misconception", MISCONCEPTION_KEYS);
+            misconceptions.push(Misconception { belief: m.string("belief", true).0, response: m.string("response", true).0 });
+        }
+    }
+    let mut checks = Vec::new();
+    if let Some((k, item)) = f.table.get_key_value("check") {
+        let kpos = f.sink.pos(k.span());
+        match item {
+            Item::ArrayOfTables(arr) => {
+                for t in arr.iter() {
+                    let p = f.sink.pos(t.span()).max(kpos);
+                    checks.push(parse_check(f.sink, t, p));
+                }
+            }
+            _ => f.sink.error(kpos, "checks must be written as [[concept.check]] sections", Some(
+                "use double brackets: [[concept.check]], once per check, after its [[concept]]".to_string(),
+            )),
+        }
+    }
+    Concept {
+        id,
+        id_pos,
+        title: f.string("title", true).0,
+        requires,
+        requires_pos,
+        objective: f.string("objective", true).0,
+        notes: f.string("notes", false).0,
+        questions: f.string_list("questions").0,
+        misconceptions,
+        checks,
+    }
+}
+
+fn parse_check(sink: &mut Sink<'_>, t: &dyn TableLike, pos: Pos) -> Check {
+    let mut f = Fields::new(sink, t, pos, "[[concept.check]]", CHECK_KEYS);
+    let (id, id_pos) = f.string("id", true);
+    let (kind_s, kind_pos) = f.string("kind", true);
+    let kind = match CheckKind::parse(&kind_s) {
+        Some(k) => k,
+        None => {
+            if !kind_s.is_empty() {
+                f.sink.error(kind_pos, format!("unknown check kind {kind_s:?}"), Some(
+                    "use one of: short, numeric, choice, text".to_string(),
+                ));
+            }
+            CheckKind::Short
+        }
+    };
+    let (answer, answer_pos) = f.string("answer", true);
+    let tolerance = f.number("tolerance");
+    let key_pos = f
+        .table
+        .iter()
+        .map(|(k, _)| (k.to_string(), f.sink.pos(f.table.key(k).and_then(|k| k.span()))))
+        .collect();
+    Check {
+        key_pos,
+        id,
+        id_pos,
+        kind,
+        prompt: f.string("prompt", true).0,
+        answer,
+        answer_pos,
+        accept: f.string_list("accept").0,
+        tolerance,
+        choices: f.string_list("choices").0,
+        hints: f.string_list("hints").0,
+        explanation: f.string("explanation", false).0,
+        rubric: f.string_list("rubric").0,
+    }
+}
+
+/// Typed access to one table's fields, reporting problems as it goes.
+struct Fields<'s, 'a, 't> {
+    sink: &'s mut Sink<'a>,
+    table: &'t dyn TableLike,
+    pos: Pos,
+    what: &'static str,
+}
+
+impl<'s, 'a, 't> Fields<'s, 'a, 't> {
+    /// Wraps `table` and reports its unknown keys.
+    fn new(sink: &'s mut Sink<'a>, table: &'t dyn TableLike, pos: Pos, what: &'static str, allowed: &[&str]) -> Self {
+        for (key, _) in table.iter() {
+            if allowed.contains(&key) {
+                continue;
+            }
+            let kpos = sink.pos(table.key(key).and_then(|k| k.span()));
+            let hint = suggest(key, allowed).map_or_else(
+                || format!("allowed here: {}", allowed.join(", ")),
+                |s| format!("did you mean `{s}`?"),
+            );
+            sink.error(kpos, format!("unknown key `{key}` in {what}"), Some(hint));
+        }
+        Self { sink, table, pos, what }
+    }
+
+    fn value_pos(&self, key: &str) -> Pos {
+        match self.table.get_key_value(key) {
+            Some((k, item)) => {
+                let span = item.span().or_else(|| item.as_value().and_then(Value::span)).or_else(|| k.span());
+                self.sink.pos(span)
+            }
+            None => self.pos,
+        }
+    }
+
+    fn check_text(&mut self, key: &str, s: &str, pos: Pos) {
+        if s.trim().is_empty() {
+            self.sink.error(pos, format!("`{key}` is empty"), Some(format!("write the {key}, or remove the line")));
+        } else if s.chars().count() > MAX_FIELD_CHARS {
+            self.sink.error(
+                pos,
+                format!("`{key}` is {} characters long; the limit is {MAX_FIELD_CHARS}", s.chars().count()),
+                Some("shorten it or split it up".to_string()),
+            );
+        }
+    }
+
+    /// A string field; missing-but-required is an error. Returns "" when absent or wrong.
+    fn string(&mut self, key: &str, required: bool) -> (String, Pos) {
+        let pos = self.value_pos(key);
+        match self.table.get(key) {
+            None => {
+                if required {
+                    self.sink.error(self.pos, format!("{} is missing required field `{key}`", self.what), Some(format!(
+                        "add `{key} = \"...\"`"
+                    )));
+                }
+                (String::new(), pos)
+            }
+            Some(item) => match item.as_str() {
+                Some(s) => {
+                    self.check_text(key, s, pos);
+                    (s.to_string(), pos)
+                }
+                None => {
+                    self.sink.error(pos, format!("`{key}` must be text in quotes, not {}", item.type_name()), Some(
+                        format!("write {key} = \"...\""),
+                    ));
+                    (String::new(), pos)
+                }
+            },
+        }
+    }
+
+    fn string_or(&mut self, key: &str, default: &str) -> String {
+        if self.table.get(key).is_none() {
+            return default.to_string();
+        }
+        self.string(key, false).0
+    }
+
+    /// A list of strings (absent = empty), with each entry's position.
+    fn string_list(&mut self, key: &str) -> (Vec<String>, Vec<Pos>) {
+        let Some(item) = self.table.get(key) else { return (Vec::new(), Vec::new()) };
+        let pos = self.value_pos(key);
+        let Some(arr) = item.as_array() else {
+            self.sink.error(pos, format!("`{key}` must be a list like [\"...\", \"...\"]"), None);
+            return (Vec::new(), Vec::new());
+        };
+        let mut out = Vec::new();
+        let mut positions = Vec::new();
+        for v in arr.iter() {
+            let p = self.sink.pos(v.span());
+            match v.as_str() {
+                Some(s) => {
+                    self.check_text(key, s, p);
+                    out.push(s.to_string());
+                    positions.push(p);
+                }
+                None => self.sink.error(p, format!("entries of `{key}` must be text in quotes"), None),
+            }
+        }
+        (out, positions)
+    }
+
+    fn number(&mut self, key: &str) -> Option<f64> {
+        let item = self.table.get(key)?;
+        let pos = self.value_pos(key);
+        match (item.as_float(), item.as_integer()) {
+            (Some(f), _) => Some(f),
+            (_, Some(i)) => Some(i as f64),
+            _ => {
+                self.sink.error(pos, format!("`{key}` must be a number like 0.01"), None);
+                None
+            }
+        }
+    }
+}
+
+/// The closest allowed key, if it is close enough to be a typo.
+pub fn suggest<'k>(key: &str, allowed: &[&'k str]) -> Option<&'k str> {
+    allowed
+        .iter()
+        .map(|a| (strsim::damerau_levenshtein(&key.to_lowercase(), a), *a))
+        .filter(|(d, a)| *d <= 2.max(a.len() / 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, a)| a)
+}

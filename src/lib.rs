@@ -1,0 +1,15 @@
+//! `tutor`: an offline, terminal-native Socratic tutor.
+//!
+//! Layers (lower never imports higher; only `app`/`ui` know about the terminal):
+//! - [`engine`]: llama.cpp in-process on its own thread; [`engine::ChatBackend`] is the seam.
+//! - [`config`], [`paths`], [`logging`]: settings file, directories, log file.
+//! - [`commands`]: the CLI subcommands, sharing one [`commands::Env`].
+//! - [`cli`]: clap definitions.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod curriculum;
+pub mod engine;
+pub mod logging;
+pub mod paths;
