@@ -7,7 +7,9 @@ fn main() {
     {
         println!("cargo:rustc-link-arg=-Wl,-rpath,$ORIGIN");
         if let Some(backends) = std::env::var_os("DEP_LLAMA_BACKENDS_DIR") {
-            let out = std::path::Path::new(&backends).parent().map(|p| p.to_path_buf());
+            let out = std::path::Path::new(&backends)
+                .parent()
+                .map(|p| p.to_path_buf());
             for lib in ["lib", "lib64"] {
                 if let Some(dir) = out.as_ref().map(|o| o.join(lib)) {
                     println!("cargo:rustc-link-arg=-Wl,-rpath,{}", dir.display());

@@ -65,6 +65,53 @@ pub enum Command {
     },
     /// Show compiled backends, devices, CPU features, the model found and the data dir.
     Doctor,
+    /// Validate course files: every problem as file:line:col, exit 1 if any file fails.
+    Check {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Warnings fail too.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// List the course library (bundled, user dir, PATHs) and any invalid files.
+    Courses {
+        paths: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Review due cards (COURSE: a course id or a course file).
+    Review {
+        course: Option<String>,
+        /// Line mode on stdin/stdout (screen readers, scripts).
+        #[arg(long)]
+        plain: bool,
+    },
+    /// Your progress: due today, streak, retention, mastery, forecast.
+    Stats {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Teacher's report: one row per profile × concept.
+    Report {
+        /// Every profile (the report always covers all profiles).
+        #[arg(long)]
+        all: bool,
+        #[arg(long, default_value = "csv", value_parser = ["csv", "json"])]
+        format: String,
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Learner profiles.
+    Profile {
+        #[command(subcommand)]
+        command: ProfileCommand,
+    },
+    /// Fit personal FSRS parameters from the profile's review history.
+    Optimize,
+    /// Copy the progress database to PATH (default: the backups dir).
+    Backup { path: Option<PathBuf> },
+    /// Replace the progress database with a backup (the current one is kept aside).
+    Restore { path: PathBuf },
     /// Measure prompt processing, generation and time to first token on the real model.
     Bench {
         /// One JSON object on stdout.
@@ -73,6 +120,29 @@ pub enum Command {
         /// Repetitions of the throughput measurement (median reported).
         #[arg(long, default_value_t = 3)]
         reps: usize,
+    },
+}
+
+/// `tutor profile ...`
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Add a learner profile.
+    Add {
+        name: String,
+        /// Protect it with a PIN (asked twice, or TUTOR_PIN).
+        #[arg(long)]
+        pin: bool,
+    },
+    /// List profiles.
+    List,
+    /// Rename a profile (its progress stays).
+    Rename { old: String, new: String },
+    /// Remove a profile and its progress (asks to confirm; a backup is kept).
+    Remove {
+        name: String,
+        /// Do not ask.
+        #[arg(long)]
+        yes: bool,
     },
 }
 

@@ -11,11 +11,17 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}: {message}\nfix the file or delete it to go back to the defaults")]
     Parse { path: PathBuf, message: String },
     #[error("cannot save {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Model settings.
@@ -69,14 +75,25 @@ impl Config {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
-            Err(e) => return Err(ConfigError::Read { path: path.into(), source: e }),
+            Err(e) => {
+                return Err(ConfigError::Read {
+                    path: path.into(),
+                    source: e,
+                });
+            }
         };
-        toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.into(), message: e.to_string() })
+        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.into(),
+            message: e.to_string(),
+        })
     }
 
     /// Writes the file atomically (temp file + rename).
     pub fn save(&self, path: &Path) -> Result<(), ConfigError> {
-        let err = |source| ConfigError::Write { path: path.into(), source };
+        let err = |source| ConfigError::Write {
+            path: path.into(),
+            source,
+        };
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(err)?;
         }
@@ -103,6 +120,9 @@ mod tests {
         assert_eq!(Config::load(&path).unwrap(), c);
         std::fs::write(&path, "[model]\nthreds = 2\n").unwrap();
         let err = Config::load(&path).unwrap_err().to_string();
-        assert!(err.contains("threds") && err.contains("config.toml"), "{err}");
+        assert!(
+            err.contains("threds") && err.contains("config.toml"),
+            "{err}"
+        );
     }
 }

@@ -13,3 +13,6 @@ pub mod curriculum;
 pub mod engine;
 pub mod logging;
 pub mod paths;
+pub mod srs;
+pub mod store;
+pub mod tutor;

@@ -3,8 +3,8 @@
 //! Module map: see `lib.rs`. `anyhow` lives only here; every module has typed errors.
 
 use clap::Parser;
-use tutor::cli::{Cli, Command, ModelCommand};
-use tutor::commands::{Env, engine_cmds};
+use tutor::cli::{Cli, Command, ModelCommand, ProfileCommand};
+use tutor::commands::{Env, course_cmds, engine_cmds, progress, review_plain, store_cmds};
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
@@ -18,19 +18,88 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
+    use std::process::ExitCode;
     let env = Env::new(cli.global)?;
     let _log = tutor::logging::init(&env.paths.state_dir);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "tutor starting");
     match cli.command {
         None => engine_cmds::chat_plain(&env, None, None, 256)?,
-        Some(Command::Chat { plain: _, system, temperature, max_tokens }) => {
-            engine_cmds::chat_plain(&env, system, temperature, max_tokens)?
-        }
-        Some(Command::Model { command: ModelCommand::Info { path, json } }) => {
-            engine_cmds::model_info(&env, path, json)?
-        }
+        Some(Command::Chat {
+            plain: _,
+            system,
+            temperature,
+            max_tokens,
+        }) => engine_cmds::chat_plain(&env, system, temperature, max_tokens)?,
+        Some(Command::Model {
+            command: ModelCommand::Info { path, json },
+        }) => engine_cmds::model_info(&env, path, json)?,
         Some(Command::Doctor) => engine_cmds::doctor(&env),
         Some(Command::Bench { json, reps }) => engine_cmds::bench(&env, json, reps)?,
+        Some(Command::Check { paths, strict }) => {
+            if !course_cmds::check(&paths, strict) {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Some(Command::Courses { paths, json }) => course_cmds::courses(&env, &paths, json),
+        Some(Command::Review { course, plain: _ }) => {
+            let extra: Vec<_> = course
+                .iter()
+                .map(std::path::PathBuf::from)
+                .filter(|p| p.is_file())
+                .collect();
+            let (lib, mut store, profile) = progress::session(&env, &extra)?;
+            let course_id = match &course {
+                Some(c) => Some(
+                    lib.resolve(c)
+                        .map_err(|d| anyhow::anyhow!("unknown course {c:?}{}", render_diags(&d)))?
+                        .course
+                        .id,
+                ),
+                None => None,
+            };
+            let sched = progress::scheduler(&env, &profile);
+            let stdin = std::io::stdin();
+            let mut input = stdin.lock();
+            let mut out = std::io::stdout().lock();
+            review_plain::run(
+                &mut store,
+                &lib,
+                &profile,
+                &sched,
+                course_id.as_deref(),
+                &mut input,
+                &mut out,
+            )?;
+        }
+        Some(Command::Stats { json }) => store_cmds::stats(&env, json)?,
+        Some(Command::Report {
+            all: _,
+            format,
+            output,
+        }) => store_cmds::report(&env, &format, output.as_deref())?,
+        Some(Command::Profile { command }) => match command {
+            ProfileCommand::Add { name, pin } => store_cmds::profile_add(&env, &name, pin)?,
+            ProfileCommand::List => store_cmds::profile_list(&env)?,
+            ProfileCommand::Rename { old, new } => store_cmds::profile_rename(&env, &old, &new)?,
+            ProfileCommand::Remove { name, yes } => store_cmds::profile_remove(&env, &name, yes)?,
+        },
+        Some(Command::Optimize) => store_cmds::optimize(&env)?,
+        Some(Command::Backup { path }) => store_cmds::backup(&env, path)?,
+        Some(Command::Restore { path }) => store_cmds::restore(&env, &path)?,
     }
-    Ok(std::process::ExitCode::SUCCESS)
+    Ok(ExitCode::SUCCESS)
+}
+
+fn render_diags(d: &[tutor::curriculum::Diagnostic]) -> String {
+    if d.is_empty() {
+        ": not an installed course id or a course file (see `tutor courses`)".into()
+    } else {
+        format!(
+            ":\n{}",
+            d.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    }
 }

@@ -33,7 +33,10 @@ pub fn chat_plain(
     let engine = EngineHandle::spawn();
     eprintln!("loading {} ...", spec.path.display());
     let info = engine.load_blocking(spec)?;
-    eprintln!("ready: {} ({}). Type a message; an empty line or EOF ends.", info.name, info.quantization);
+    eprintln!(
+        "ready: {} ({}). Type a message; an empty line or EOF ends.",
+        info.name, info.quantization
+    );
     let mut messages = Vec::new();
     if let Some(s) = system {
         messages.push(ChatMessage::system(s));
@@ -51,7 +54,10 @@ pub fn chat_plain(
             break;
         }
         messages.push(ChatMessage::user(line));
-        let mut gen_ = engine.generate(GenRequest { messages: messages.clone(), params: params.clone() });
+        let mut gen_ = engine.generate(GenRequest {
+            messages: messages.clone(),
+            params: params.clone(),
+        });
         let mut reply = String::new();
         while let Some(ev) = gen_.events.blocking_recv() {
             match ev {
@@ -72,7 +78,11 @@ pub fn chat_plain(
 }
 
 /// `tutor model info`: reads the GGUF header only (instant, no load).
-pub fn model_info(env: &Env, path: Option<std::path::PathBuf>, json: bool) -> Result<(), EngineCmdError> {
+pub fn model_info(
+    env: &Env,
+    path: Option<std::path::PathBuf>,
+    json: bool,
+) -> Result<(), EngineCmdError> {
     let path = match path {
         Some(p) => p,
         None => env.find_model()?.0,
@@ -102,19 +112,38 @@ pub fn model_info(env: &Env, path: Option<std::path::PathBuf>, json: bool) -> Re
         gguf_version: h.version,
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(&info).expect("serializable"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&info).expect("serializable")
+        );
     } else {
         println!("path:           {}", info.path.display());
         println!("name:           {}", info.name);
         println!("architecture:   {}", info.architecture);
-        println!("parameters:     {} ({:.1} M)", info.parameters, info.parameters as f64 / 1e6);
+        println!(
+            "parameters:     {} ({:.1} M)",
+            info.parameters,
+            info.parameters as f64 / 1e6
+        );
         println!("quantization:   {}", info.quantization);
         println!(
             "context length: {}",
-            info.context_length.map_or("unknown".into(), |n| n.to_string())
+            info.context_length
+                .map_or("unknown".into(), |n| n.to_string())
         );
-        println!("chat template:  {}", if info.chat_template { "yes (Jinja, in the GGUF)" } else { "no (ChatML fallback)" });
-        println!("file size:      {} bytes ({:.1} MiB)", info.file_size, info.file_size as f64 / 1048576.0);
+        println!(
+            "chat template:  {}",
+            if info.chat_template {
+                "yes (Jinja, in the GGUF)"
+            } else {
+                "no (ChatML fallback)"
+            }
+        );
+        println!(
+            "file size:      {} bytes ({:.1} MiB)",
+            info.file_size,
+            info.file_size as f64 / 1048576.0
+        );
     }
     Ok(())
 }
@@ -144,7 +173,10 @@ pub fn doctor(env: &Env) {
     }
     println!("data dir:  {}", env.paths.data_dir.display());
     println!("config:    {}", env.paths.config_file.display());
-    println!("log:       {}", env.paths.state_dir.join("tutor.log").display());
+    println!(
+        "log:       {}",
+        env.paths.state_dir.join("tutor.log").display()
+    );
 }
 
 fn compiled_gpu_features() -> String {
@@ -158,7 +190,11 @@ fn compiled_gpu_features() -> String {
     if cfg!(feature = "metal") {
         f.push("metal");
     }
-    if f.is_empty() { "none (CPU only)".into() } else { f.join(", ") }
+    if f.is_empty() {
+        "none (CPU only)".into()
+    } else {
+        f.join(", ")
+    }
 }
 
 /// The numbers `tutor bench` reports.
@@ -222,7 +258,10 @@ pub fn bench(env: &Env, json: bool, reps: usize) -> Result<(), EngineCmdError> {
     for turn in BENCH_TURNS {
         messages.push(ChatMessage::user(turn));
         let (reply, stats) = engine
-            .generate(GenRequest { messages: messages.clone(), params: GenParams::greedy(32) })
+            .generate(GenRequest {
+                messages: messages.clone(),
+                params: GenParams::greedy(32),
+            })
             .wait()?;
         ttft.push(stats.ttft_ms);
         messages.push(ChatMessage::assistant(reply.trim()));
@@ -246,9 +285,18 @@ pub fn bench(env: &Env, json: bool, reps: usize) -> Result<(), EngineCmdError> {
         println!("{}", serde_json::to_string(&report).expect("serializable"));
     } else {
         println!("model            {}", report.model);
-        println!("threads          {}   gpu layers {}", report.threads, report.gpu_layers);
-        println!("pp256            {:.1} tok/s (median of {reps})", report.pp_tokens_per_s);
-        println!("tg64             {:.1} tok/s (median of {reps})", report.tg_tokens_per_s);
+        println!(
+            "threads          {}   gpu layers {}",
+            report.threads, report.gpu_layers
+        );
+        println!(
+            "pp256            {:.1} tok/s (median of {reps})",
+            report.pp_tokens_per_s
+        );
+        println!(
+            "tg64             {:.1} tok/s (median of {reps})",
+            report.tg_tokens_per_s
+        );
         println!("ttft turn 1      {:.1} ms", report.ttft_turn1_ms);
         println!(
             "ttft turn 10     {:.1} ms ({} prompt tokens, {} decoded)",

@@ -1,7 +1,11 @@
 //! The subcommands. Each takes the resolved [`Env`] and writes to stdout; errors go up to
 //! `main`, which prints them and exits non-zero.
 
+pub mod course_cmds;
 pub mod engine_cmds;
+pub mod progress;
+pub mod review_plain;
+pub mod store_cmds;
 
 use std::path::PathBuf;
 
@@ -29,7 +33,11 @@ impl Env {
     pub fn new(global: Global) -> Result<Self, ConfigError> {
         let paths = Paths::resolve(global.data_dir.as_deref());
         let config = Config::load(&paths.config_file)?;
-        Ok(Self { global, paths, config })
+        Ok(Self {
+            global,
+            paths,
+            config,
+        })
     }
 
     fn candidates(&self) -> Candidates {

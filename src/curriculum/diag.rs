@@ -24,7 +24,10 @@ impl Pos {
         let before = &text[..floor(text, offset)];
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        Self { line, col: before[line_start..].chars().count() + 1 }
+        Self {
+            line,
+            col: before[line_start..].chars().count() + 1,
+        }
     }
 
     /// Line 1, column 1.
@@ -55,7 +58,11 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, "{}:{}:{}: {sev}: {}", self.file, self.pos.line, self.pos.col, self.message)?;
+        write!(
+            f,
+            "{}:{}:{}: {sev}: {}",
+            self.file, self.pos.line, self.pos.col, self.message
+        )?;
         if let Some(h) = &self.hint {
             write!(f, "\n  help: {h}")?;
         }
@@ -74,7 +81,11 @@ pub struct Sink<'a> {
 impl<'a> Sink<'a> {
     /// A sink for `file` whose contents are `text`.
     pub fn new(file: &'a str, text: &'a str) -> Self {
-        Self { file, text, diags: Vec::new() }
+        Self {
+            file,
+            text,
+            diags: Vec::new(),
+        }
     }
 
     /// The position of a span's start (1:1 when unknown).
@@ -83,7 +94,24 @@ impl<'a> Sink<'a> {
     }
 
     fn push(&mut self, severity: Severity, pos: Pos, message: String, hint: Option<String>) {
-        self.diags.push(Diagnostic { file: self.file.to_string(), pos, severity, message, hint });
+        self.diags.push(Diagnostic {
+            file: self.file.to_string(),
+            pos,
+            severity,
+            message,
+            hint,
+        });
+    }
+
+    /// The position of a table header's span: the opening `[` of `[[name]]`.
+    pub fn header_pos(&self, span: Option<std::ops::Range<usize>>) -> Pos {
+        let Some(span) = span else { return Pos::START };
+        let bytes = self.text.as_bytes();
+        let mut i = span.start.min(bytes.len());
+        while i > 0 && matches!(bytes[i - 1], b'[' | b' ' | b'\t') {
+            i -= 1;
+        }
+        Pos::at(self.text, i)
     }
 
     /// Records an error.

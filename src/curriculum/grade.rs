@@ -30,7 +30,9 @@ impl Verdict {
 pub fn grade(check: &Check, response: &str) -> Verdict {
     match check.kind {
         CheckKind::Short => grade_short(&check.answer, &check.accept, response),
-        CheckKind::Numeric => grade_numeric(&check.answer, check.tolerance.unwrap_or(0.0), response),
+        CheckKind::Numeric => {
+            grade_numeric(&check.answer, check.tolerance.unwrap_or(0.0), response)
+        }
         CheckKind::Choice => grade_choice(&check.choices, &check.answer, response),
         CheckKind::Text => Verdict::NeedsJudge,
     }
@@ -49,7 +51,10 @@ pub fn normalize(s: &str) -> String {
 
 /// [`normalize`] without accents (é → e), for lenient matching.
 pub fn fold_accents(s: &str) -> String {
-    normalize(s).nfd().filter(|c| !is_combining_mark(*c)).collect()
+    normalize(s)
+        .nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .collect()
 }
 
 fn grade_short(answer: &str, accept: &[String], response: &str) -> Verdict {
@@ -61,17 +66,29 @@ fn grade_short(answer: &str, accept: &[String], response: &str) -> Verdict {
     let matches = std::iter::once(answer)
         .chain(accept.iter().map(String::as_str))
         .any(|a| normalize(a) == r || fold_accents(a) == rf);
-    if matches { Verdict::Correct } else { Verdict::Incorrect }
+    if matches {
+        Verdict::Correct
+    } else {
+        Verdict::Incorrect
+    }
 }
 
 /// Reads a number written as `3`, `-2.5`, `0,5`, `1/2`, `1 1/2`, `50%`, `1e3`, optionally followed
 /// by a unit word (`12 cm`).
 pub fn parse_number(s: &str) -> Option<f64> {
-    let s = normalize(s);
-    let s = s.trim();
+    let s: String = s.nfkc().collect::<String>().to_lowercase();
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let s = s
+        .trim_matches(|c: char| "\"'“”«»".contains(c))
+        .trim_end_matches(['.', '!', '?', ',', ';', ':'])
+        .trim();
     // Drop trailing unit words ("12 cm", "3 apples"), but keep a mixed number's fraction.
     let mut parts: Vec<&str> = s.split(' ').collect();
-    while parts.len() > 1 && parts.last().is_some_and(|p| p.chars().all(char::is_alphabetic)) {
+    while parts.len() > 1
+        && parts
+            .last()
+            .is_some_and(|p| p.chars().all(char::is_alphabetic))
+    {
         parts.pop();
     }
     let (neg, rest) = match parts.first()?.strip_prefix('-') {
@@ -82,7 +99,10 @@ pub fn parse_number(s: &str) -> Option<f64> {
         1 => parse_simple(rest)?,
         2 => {
             // Mixed number: whole + fraction.
-            let whole: f64 = rest.parse().ok().filter(|_| rest.chars().all(|c| c.is_ascii_digit()))?;
+            let whole: f64 = rest
+                .parse()
+                .ok()
+                .filter(|_| rest.chars().all(|c| c.is_ascii_digit()))?;
             if !parts[1].contains('/') {
                 return None;
             }
@@ -116,7 +136,15 @@ fn parse_decimal(s: &str) -> Option<f64> {
         Some(_) => s.replace(',', ""),
         None => s.to_string(),
     };
-    if !s.chars().all(|c| c.is_ascii_digit() || ".+-e".contains(c)) {
+    // Digits, one decimal point, and a sign only right after an exponent `e`.
+    let b = s.as_bytes();
+    let ok = b.iter().enumerate().all(|(i, &c)| {
+        c.is_ascii_digit()
+            || c == b'.'
+            || c == b'e'
+            || ((c == b'-' || c == b'+') && i > 0 && b[i - 1] == b'e')
+    });
+    if !ok || !b.first().is_some_and(|c| c.is_ascii_digit() || *c == b'.') {
         return None;
     }
     s.parse().ok()
@@ -127,10 +155,16 @@ fn grade_numeric(answer: &str, tolerance: f64, response: &str) -> Verdict {
         return Verdict::Unreadable(format!("the answer key {answer:?} is not a number"));
     };
     let Some(got) = parse_number(response) else {
-        return Verdict::Unreadable("I could not read a number there; try digits like 3, 0.5 or 1/2".into());
+        return Verdict::Unreadable(
+            "I could not read a number there; try digits like 3, 0.5 or 1/2".into(),
+        );
     };
     let slack = tolerance.max(1e-9 * expected.abs().max(1.0));
-    if (got - expected).abs() <= slack { Verdict::Correct } else { Verdict::Incorrect }
+    if (got - expected).abs() <= slack {
+        Verdict::Correct
+    } else {
+        Verdict::Incorrect
+    }
 }
 
 /// The letter of choice `i` (`a`, `b`, ...).
@@ -141,17 +175,22 @@ pub fn choice_letter(i: usize) -> char {
 fn grade_choice(choices: &[String], answer: &str, response: &str) -> Verdict {
     let r = normalize(response);
     let r = r.trim_matches(|c| c == '(' || c == ')').trim();
-    let correct = choices.iter().position(|c| normalize(c) == normalize(answer));
-    let picked = choices.iter().position(|c| normalize(c) == r || fold_accents(c) == fold_accents(r)).or_else(|| {
-        let mut chars = r.chars();
-        match (chars.next(), chars.next()) {
-            (Some(c), None) if c.is_ascii_lowercase() => {
-                let i = (c as u8 - b'a') as usize;
-                (i < choices.len()).then_some(i)
+    let correct = choices
+        .iter()
+        .position(|c| normalize(c) == normalize(answer));
+    let picked = choices
+        .iter()
+        .position(|c| normalize(c) == r || fold_accents(c) == fold_accents(r))
+        .or_else(|| {
+            let mut chars = r.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) if c.is_ascii_lowercase() => {
+                    let i = (c as u8 - b'a') as usize;
+                    (i < choices.len()).then_some(i)
+                }
+                _ => None,
             }
-            _ => None,
-        }
-    });
+        });
     match (picked, correct) {
         (Some(p), Some(c)) if p == c => Verdict::Correct,
         (Some(_), _) => Verdict::Incorrect,

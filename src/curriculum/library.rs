@@ -12,9 +12,18 @@ use super::{Course, Diagnostic, Loaded, load_file, load_str};
 
 /// The courses that ship inside the binary.
 pub const BUNDLED: &[(&str, &str)] = &[
-    ("fractions.toml", include_str!("../../curricula/fractions.toml")),
-    ("photosynthesis.toml", include_str!("../../curricula/photosynthesis.toml")),
-    ("probability.toml", include_str!("../../curricula/probability.toml")),
+    (
+        "fractions.toml",
+        include_str!("../../curricula/fractions.toml"),
+    ),
+    (
+        "photosynthesis.toml",
+        include_str!("../../curricula/photosynthesis.toml"),
+    ),
+    (
+        "probability.toml",
+        include_str!("../../curricula/probability.toml"),
+    ),
 ];
 
 /// Where a course came from.
@@ -61,7 +70,10 @@ pub struct Library {
 }
 
 fn hash(text: &str) -> String {
-    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The `.toml` files in `dir` (sorted), or `dir` itself when it is a file.
@@ -86,7 +98,11 @@ impl Library {
     pub fn load(user_dir: Option<&Path>, extra: &[PathBuf]) -> Self {
         let mut lib = Self::default();
         for (name, text) in BUNDLED {
-            lib.add(load_str(&format!("<bundled>/{name}"), text), Origin::Bundled, hash(text));
+            lib.add(
+                load_str(&format!("<bundled>/{name}"), text),
+                Origin::Bundled,
+                hash(text),
+            );
         }
         if let Some(dir) = user_dir.filter(|d| d.is_dir()) {
             for f in course_files(dir) {
@@ -107,15 +123,31 @@ impl Library {
     }
 
     fn add(&mut self, loaded: Loaded, origin: Origin, content_hash: String) {
-        let source = loaded.diagnostics.first().map(|d| d.file.clone()).unwrap_or_else(|| origin.to_string());
+        let source = loaded
+            .diagnostics
+            .first()
+            .map(|d| d.file.clone())
+            .unwrap_or_else(|| origin.to_string());
         if loaded.failed(false) {
             tracing::warn!(%source, "skipping invalid course file");
-            self.problems.push(Problem { source, diagnostics: loaded.diagnostics });
+            self.problems.push(Problem {
+                source,
+                diagnostics: loaded.diagnostics,
+            });
             return;
         }
         let Some(course) = loaded.course else { return };
-        let entry = Entry { course, origin, content_hash, warnings: loaded.diagnostics };
-        match self.courses.iter_mut().find(|e| e.course.id == entry.course.id) {
+        let entry = Entry {
+            course,
+            origin,
+            content_hash,
+            warnings: loaded.diagnostics,
+        };
+        match self
+            .courses
+            .iter_mut()
+            .find(|e| e.course.id == entry.course.id)
+        {
             Some(existing) => {
                 tracing::info!(id = %entry.course.id, from = %entry.origin, "course overrides an earlier one with the same id");
                 *existing = entry;
@@ -143,7 +175,12 @@ impl Library {
             }
             let diags = loaded.diagnostics.clone();
             if let Some(course) = loaded.course {
-                return Ok(Entry { course, origin: Origin::Path(path.into()), content_hash: hash(&text), warnings: diags });
+                return Ok(Entry {
+                    course,
+                    origin: Origin::Path(path.into()),
+                    content_hash: hash(&text),
+                    warnings: diags,
+                });
             }
         }
         Err(Vec::new())

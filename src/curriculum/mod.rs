@@ -44,7 +44,9 @@ impl Course {
 
     /// All checks with their concept.
     pub fn checks(&self) -> impl Iterator<Item = (&Concept, &Check)> {
-        self.concepts.iter().flat_map(|c| c.checks.iter().map(move |k| (c, k)))
+        self.concepts
+            .iter()
+            .flat_map(|c| c.checks.iter().map(move |k| (c, k)))
     }
 
     /// The check with `id`.
@@ -61,8 +63,15 @@ impl Course {
             let next = self
                 .concepts
                 .iter()
-                .find(|c| !done.contains(&c.id.as_str()) && c.requires.iter().all(|r| done.contains(&r.as_str())))
-                .or_else(|| self.concepts.iter().find(|c| !done.contains(&c.id.as_str())));
+                .find(|c| {
+                    !done.contains(&c.id.as_str())
+                        && c.requires.iter().all(|r| done.contains(&r.as_str()))
+                })
+                .or_else(|| {
+                    self.concepts
+                        .iter()
+                        .find(|c| !done.contains(&c.id.as_str()))
+                });
             let Some(c) = next else { break };
             done.push(&c.id);
             out.push(c);
@@ -96,7 +105,7 @@ pub struct Misconception {
 }
 
 /// How a check is answered and graded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CheckKind {
     Short,
@@ -158,15 +167,18 @@ impl Loaded {
     /// Whether any error (or, under `strict`, any warning) was found.
     pub fn failed(&self, strict: bool) -> bool {
         self.course.is_none()
-            || self
-                .diagnostics
-                .iter()
-                .any(|d| d.severity == Severity::Error || (strict && d.severity == Severity::Warning))
+            || self.diagnostics.iter().any(|d| {
+                d.severity == Severity::Error || (strict && d.severity == Severity::Warning)
+            })
     }
 
     /// The course if it has no errors.
     pub fn valid_course(self) -> Option<Course> {
-        if self.failed(false) { None } else { self.course }
+        if self.failed(false) {
+            None
+        } else {
+            self.course
+        }
     }
 }
 
@@ -176,10 +188,16 @@ pub fn load_str(file: &str, text: &str) -> Loaded {
     if text.len() > MAX_FILE_BYTES {
         sink.error(
             Pos::START,
-            format!("file is {} bytes; the limit is {MAX_FILE_BYTES} (5 MB)", text.len()),
+            format!(
+                "file is {} bytes; the limit is {MAX_FILE_BYTES} (5 MB)",
+                text.len()
+            ),
             Some("split the course into several files".to_string()),
         );
-        return Loaded { course: None, diagnostics: sink.diags };
+        return Loaded {
+            course: None,
+            diagnostics: sink.diags,
+        };
     }
     let course = parse::parse(&mut sink);
     if let Some(c) = &course {
@@ -187,7 +205,10 @@ pub fn load_str(file: &str, text: &str) -> Loaded {
     }
     let mut diagnostics = sink.diags;
     diagnostics.sort_by_key(|d| (d.pos, d.severity));
-    Loaded { course, diagnostics }
+    Loaded {
+        course,
+        diagnostics,
+    }
 }
 
 /// Reads and loads a course file.
@@ -198,10 +219,16 @@ pub fn load_file(path: &std::path::Path) -> Loaded {
             let mut sink = diag::Sink::new(&name, "");
             sink.error(
                 Pos::START,
-                format!("file is {} bytes; the limit is {MAX_FILE_BYTES} (5 MB)", m.len()),
+                format!(
+                    "file is {} bytes; the limit is {MAX_FILE_BYTES} (5 MB)",
+                    m.len()
+                ),
                 Some("split the course into several files".to_string()),
             );
-            return Loaded { course: None, diagnostics: sink.diags };
+            return Loaded {
+                course: None,
+                diagnostics: sink.diags,
+            };
         }
         _ => {}
     }
@@ -217,13 +244,19 @@ pub fn load_file(path: &std::path::Path) -> Loaded {
                     "the file is not valid UTF-8 text",
                     Some("save it as UTF-8 in your editor".to_string()),
                 );
-                Loaded { course: None, diagnostics: sink.diags }
+                Loaded {
+                    course: None,
+                    diagnostics: sink.diags,
+                }
             }
         },
         Err(e) => {
             let mut sink = diag::Sink::new(&name, "");
             sink.error(Pos::START, format!("cannot read the file: {e}"), None);
-            Loaded { course: None, diagnostics: sink.diags }
+            Loaded {
+                course: None,
+                diagnostics: sink.diags,
+            }
         }
     }
 }

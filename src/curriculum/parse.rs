@@ -6,11 +6,35 @@ use toml_edit::{Document, Item, TableLike, Value};
 use super::diag::{Pos, Sink};
 use super::{Check, CheckKind, Concept, Course, MAX_FIELD_CHARS, Misconception};
 
-const COURSE_KEYS: &[&str] = &["id", "title", "version", "language", "audience", "description"];
-const CONCEPT_KEYS: &[&str] =
-    &["id", "title", "requires", "objective", "notes", "questions", "misconceptions", "check"];
+const COURSE_KEYS: &[&str] = &[
+    "id",
+    "title",
+    "version",
+    "language",
+    "audience",
+    "description",
+];
+const CONCEPT_KEYS: &[&str] = &[
+    "id",
+    "title",
+    "requires",
+    "objective",
+    "notes",
+    "questions",
+    "misconceptions",
+    "check",
+];
 const CHECK_KEYS: &[&str] = &[
-    "id", "kind", "prompt", "answer", "accept", "tolerance", "choices", "hints", "explanation", "rubric",
+    "id",
+    "kind",
+    "prompt",
+    "answer",
+    "accept",
+    "tolerance",
+    "choices",
+    "hints",
+    "explanation",
+    "rubric",
 ];
 const MISCONCEPTION_KEYS: &[&str] = &["belief", "response"];
 
@@ -38,7 +62,11 @@ pub fn parse(sink: &mut Sink<'_>) -> Option<Course> {
             }
             None => {
                 let pos = f.sink.pos(k.span());
-                f.sink.error(pos, "`course` must be a table", Some("write a `[course]` section".to_string()));
+                f.sink.error(
+                    pos,
+                    "`course` must be a table",
+                    Some("write a `[course]` section".to_string()),
+                );
                 None
             }
         },
@@ -55,13 +83,15 @@ pub fn parse(sink: &mut Sink<'_>) -> Option<Course> {
         match item {
             Item::ArrayOfTables(arr) => {
                 for t in arr.iter() {
-                    let pos = f.sink.pos(t.span()).max(kpos);
+                    let pos = t.span().map_or(kpos, |s| f.sink.header_pos(Some(s)));
                     concepts.push(parse_concept(f.sink, t, pos));
                 }
             }
-            _ => f.sink.error(kpos, "`concept` must be written as [[concept]] sections", Some(
-                "use double brackets: [[concept]], once per concept".to_string(),
-            )),
+            _ => f.sink.error(
+                kpos,
+                "`concept` must be written as [[concept]] sections",
+                Some("use double brackets: [[concept]], once per concept".to_string()),
+            ),
         }
     }
     let mut course = course?;
@@ -92,26 +122,42 @@ fn parse_concept(sink: &mut Sink<'_>, t: &dyn TableLike, pos: Pos) -> Concept {
     if let Some((k, item)) = f.table.get_key_value("misconceptions") {
         let kpos = f.sink.pos(k.span());
         let tables: Vec<(&dyn TableLike, Pos)> = match item {
-            Item::ArrayOfTables(a) => a.iter().map(|t| (t as &dyn TableLike, f.sink.pos(t.span()).max(kpos))).collect(),
+            Item::ArrayOfTables(a) => a
+                .iter()
+                .map(|t| (t as &dyn TableLike, f.sink.pos(t.span()).max(kpos)))
+                .collect(),
             Item::Value(Value::Array(a)) => a
                 .iter()
                 .filter_map(|v| match v {
-                    Value::InlineTable(t) => Some((t as &dyn TableLike, f.sink.pos(t.span()).max(kpos))),
+                    Value::InlineTable(t) => {
+                        Some((t as &dyn TableLike, f.sink.pos(t.span()).max(kpos)))
+                    }
                     other => {
                         let p = f.sink.pos(other.span());
-                        f.sink.error(p, "each misconception must be { belief = \"...\", response = \"...\" }", None);
+                        f.sink.error(
+                            p,
+                            "each misconception must be { belief = \"...\", response = \"...\" }",
+                            None,
+                        );
                         None
                     }
                 })
                 .collect(),
             _ => {
-                f.sink.error(kpos, "`misconceptions` must be a list of { belief = \"...\", response = \"...\" }", None);
+                f.sink.error(
+                    kpos,
+                    "`misconceptions` must be a list of { belief = \"...\", response = \"...\" }",
+                    None,
+                );
                 Vec::new()
             }
         };
         for (t, p) in tables {
             let mut m = Fields::new(f.sink, t, p, "misconception", MISCONCEPTION_KEYS);
-            misconceptions.push(Misconception { belief: m.string("belief", true).0, response: m.string("response", true).0 });
+            misconceptions.push(Misconception {
+                belief: m.string("belief", true).0,
+                response: m.string("response", true).0,
+            });
         }
     }
     let mut checks = Vec::new();
@@ -120,13 +166,18 @@ fn parse_concept(sink: &mut Sink<'_>, t: &dyn TableLike, pos: Pos) -> Concept {
         match item {
             Item::ArrayOfTables(arr) => {
                 for t in arr.iter() {
-                    let p = f.sink.pos(t.span()).max(kpos);
+                    let p = t.span().map_or(kpos, |s| f.sink.header_pos(Some(s)));
                     checks.push(parse_check(f.sink, t, p));
                 }
             }
-            _ => f.sink.error(kpos, "checks must be written as [[concept.check]] sections", Some(
-                "use double brackets: [[concept.check]], once per check, after its [[concept]]".to_string(),
-            )),
+            _ => f.sink.error(
+                kpos,
+                "checks must be written as [[concept.check]] sections",
+                Some(
+                    "use double brackets: [[concept.check]], once per check, after its [[concept]]"
+                        .to_string(),
+                ),
+            ),
         }
     }
     Concept {
@@ -151,9 +202,11 @@ fn parse_check(sink: &mut Sink<'_>, t: &dyn TableLike, pos: Pos) -> Check {
         Some(k) => k,
         None => {
             if !kind_s.is_empty() {
-                f.sink.error(kind_pos, format!("unknown check kind {kind_s:?}"), Some(
-                    "use one of: short, numeric, choice, text".to_string(),
-                ));
+                f.sink.error(
+                    kind_pos,
+                    format!("unknown check kind {kind_s:?}"),
+                    Some("use one of: short, numeric, choice, text".to_string()),
+                );
             }
             CheckKind::Short
         }
@@ -163,7 +216,12 @@ fn parse_check(sink: &mut Sink<'_>, t: &dyn TableLike, pos: Pos) -> Check {
     let key_pos = f
         .table
         .iter()
-        .map(|(k, _)| (k.to_string(), f.sink.pos(f.table.key(k).and_then(|k| k.span()))))
+        .map(|(k, _)| {
+            (
+                k.to_string(),
+                f.sink.pos(f.table.key(k).and_then(|k| k.span())),
+            )
+        })
         .collect();
     Check {
         key_pos,
@@ -192,7 +250,13 @@ struct Fields<'s, 'a, 't> {
 
 impl<'s, 'a, 't> Fields<'s, 'a, 't> {
     /// Wraps `table` and reports its unknown keys.
-    fn new(sink: &'s mut Sink<'a>, table: &'t dyn TableLike, pos: Pos, what: &'static str, allowed: &[&str]) -> Self {
+    fn new(
+        sink: &'s mut Sink<'a>,
+        table: &'t dyn TableLike,
+        pos: Pos,
+        what: &'static str,
+        allowed: &[&str],
+    ) -> Self {
         for (key, _) in table.iter() {
             if allowed.contains(&key) {
                 continue;
@@ -204,13 +268,21 @@ impl<'s, 'a, 't> Fields<'s, 'a, 't> {
             );
             sink.error(kpos, format!("unknown key `{key}` in {what}"), Some(hint));
         }
-        Self { sink, table, pos, what }
+        Self {
+            sink,
+            table,
+            pos,
+            what,
+        }
     }
 
     fn value_pos(&self, key: &str) -> Pos {
         match self.table.get_key_value(key) {
             Some((k, item)) => {
-                let span = item.span().or_else(|| item.as_value().and_then(Value::span)).or_else(|| k.span());
+                let span = item
+                    .span()
+                    .or_else(|| item.as_value().and_then(Value::span))
+                    .or_else(|| k.span());
                 self.sink.pos(span)
             }
             None => self.pos,
@@ -219,11 +291,18 @@ impl<'s, 'a, 't> Fields<'s, 'a, 't> {
 
     fn check_text(&mut self, key: &str, s: &str, pos: Pos) {
         if s.trim().is_empty() {
-            self.sink.error(pos, format!("`{key}` is empty"), Some(format!("write the {key}, or remove the line")));
+            self.sink.error(
+                pos,
+                format!("`{key}` is empty"),
+                Some(format!("write the {key}, or remove the line")),
+            );
         } else if s.chars().count() > MAX_FIELD_CHARS {
             self.sink.error(
                 pos,
-                format!("`{key}` is {} characters long; the limit is {MAX_FIELD_CHARS}", s.chars().count()),
+                format!(
+                    "`{key}` is {} characters long; the limit is {MAX_FIELD_CHARS}",
+                    s.chars().count()
+                ),
                 Some("shorten it or split it up".to_string()),
             );
         }
@@ -235,9 +314,11 @@ impl<'s, 'a, 't> Fields<'s, 'a, 't> {
         match self.table.get(key) {
             None => {
                 if required {
-                    self.sink.error(self.pos, format!("{} is missing required field `{key}`", self.what), Some(format!(
-                        "add `{key} = \"...\"`"
-                    )));
+                    self.sink.error(
+                        self.pos,
+                        format!("{} is missing required field `{key}`", self.what),
+                        Some(format!("add `{key} = \"...\"`")),
+                    );
                 }
                 (String::new(), pos)
             }
@@ -247,9 +328,11 @@ impl<'s, 'a, 't> Fields<'s, 'a, 't> {
                     (s.to_string(), pos)
                 }
                 None => {
-                    self.sink.error(pos, format!("`{key}` must be text in quotes, not {}", item.type_name()), Some(
-                        format!("write {key} = \"...\""),
-                    ));
+                    self.sink.error(
+                        pos,
+                        format!("`{key}` must be text in quotes, not {}", item.type_name()),
+                        Some(format!("write {key} = \"...\"")),
+                    );
                     (String::new(), pos)
                 }
             },
@@ -265,10 +348,16 @@ impl<'s, 'a, 't> Fields<'s, 'a, 't> {
 
     /// A list of strings (absent = empty), with each entry's position.
     fn string_list(&mut self, key: &str) -> (Vec<String>, Vec<Pos>) {
-        let Some(item) = self.table.get(key) else { return (Vec::new(), Vec::new()) };
+        let Some(item) = self.table.get(key) else {
+            return (Vec::new(), Vec::new());
+        };
         let pos = self.value_pos(key);
         let Some(arr) = item.as_array() else {
-            self.sink.error(pos, format!("`{key}` must be a list like [\"...\", \"...\"]"), None);
+            self.sink.error(
+                pos,
+                format!("`{key}` must be a list like [\"...\", \"...\"]"),
+                None,
+            );
             return (Vec::new(), Vec::new());
         };
         let mut out = Vec::new();
@@ -281,7 +370,11 @@ impl<'s, 'a, 't> Fields<'s, 'a, 't> {
                     out.push(s.to_string());
                     positions.push(p);
                 }
-                None => self.sink.error(p, format!("entries of `{key}` must be text in quotes"), None),
+                None => self.sink.error(
+                    p,
+                    format!("entries of `{key}` must be text in quotes"),
+                    None,
+                ),
             }
         }
         (out, positions)
@@ -294,7 +387,8 @@ impl<'s, 'a, 't> Fields<'s, 'a, 't> {
             (Some(f), _) => Some(f),
             (_, Some(i)) => Some(i as f64),
             _ => {
-                self.sink.error(pos, format!("`{key}` must be a number like 0.01"), None);
+                self.sink
+                    .error(pos, format!("`{key}` must be a number like 0.01"), None);
                 None
             }
         }

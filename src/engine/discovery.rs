@@ -61,7 +61,11 @@ pub fn first_gguf(dir: &Path) -> Option<PathBuf> {
         .ok()?
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("gguf")))
+        .filter(|p| {
+            p.is_file()
+                && p.extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("gguf"))
+        })
         .collect();
     found.sort();
     found.into_iter().next()
@@ -98,12 +102,18 @@ mod tests {
         std::fs::write(cwd.path().join("models/a.GGUF"), b"x").unwrap();
         std::fs::write(cwd.path().join("models/README.md"), b"x").unwrap();
         let (p, s) = find_model(&c).unwrap();
-        assert_eq!((p.file_name().unwrap().to_str().unwrap(), s), ("a.GGUF", ModelSource::WorkingDir));
+        assert_eq!(
+            (p.file_name().unwrap().to_str().unwrap(), s),
+            ("a.GGUF", ModelSource::WorkingDir)
+        );
         c.config = Some("/c.gguf".into());
         assert_eq!(find_model(&c).unwrap().1, ModelSource::Config);
         c.env = Some("/e.gguf".into());
         assert_eq!(find_model(&c).unwrap().1, ModelSource::Env);
         c.flag = Some("/f.gguf".into());
-        assert_eq!(find_model(&c).unwrap(), (PathBuf::from("/f.gguf"), ModelSource::Flag));
+        assert_eq!(
+            find_model(&c).unwrap(),
+            (PathBuf::from("/f.gguf"), ModelSource::Flag)
+        );
     }
 }

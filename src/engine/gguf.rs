@@ -24,7 +24,9 @@ pub enum GgufError {
     #[error("cannot read model file {path}: {source}; check its permissions")]
     Unreadable { path: PathBuf, source: io::Error },
     /// The file is not GGUF at all.
-    #[error("{path} is not a GGUF model (it does not start with the GGUF signature); download a .gguf file")]
+    #[error(
+        "{path} is not a GGUF model (it does not start with the GGUF signature); download a .gguf file"
+    )]
     NotGguf { path: PathBuf },
     /// The header or tensor data ends early.
     #[error(
@@ -113,21 +115,36 @@ impl GgufHeader {
 pub fn read_header(path: &Path) -> Result<GgufHeader, GgufError> {
     let file = File::open(path).map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => GgufError::Missing { path: path.into() },
-        _ => GgufError::Unreadable { path: path.into(), source: e },
+        _ => GgufError::Unreadable {
+            path: path.into(),
+            source: e,
+        },
     })?;
     let file_size = file
         .metadata()
-        .map_err(|e| GgufError::Unreadable { path: path.into(), source: e })?
+        .map_err(|e| GgufError::Unreadable {
+            path: path.into(),
+            source: e,
+        })?
         .len();
     if file_size < 24 {
         let mut magic = [0u8; 4];
         let mut f = &file;
         if f.read_exact(&mut magic).is_ok() && &magic == MAGIC {
-            return Err(GgufError::Truncated { path: path.into(), have: file_size, need: 24 });
+            return Err(GgufError::Truncated {
+                path: path.into(),
+                have: file_size,
+                need: 24,
+            });
         }
         return Err(GgufError::NotGguf { path: path.into() });
     }
-    let mut r = Reader { inner: BufReader::with_capacity(1 << 16, file), path, file_size, pos: 0 };
+    let mut r = Reader {
+        inner: BufReader::with_capacity(1 << 16, file),
+        path,
+        file_size,
+        pos: 0,
+    };
     r.parse().map(|mut h| {
         h.file_size = file_size;
         h
@@ -144,11 +161,18 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn truncated(&mut self, need: u64) -> GgufError {
-        GgufError::Truncated { path: self.path.into(), have: self.file_size, need }
+        GgufError::Truncated {
+            path: self.path.into(),
+            have: self.file_size,
+            need,
+        }
     }
 
     fn corrupt(&self, what: impl Into<String>) -> GgufError {
-        GgufError::Corrupt { path: self.path.into(), what: what.into() }
+        GgufError::Corrupt {
+            path: self.path.into(),
+            what: what.into(),
+        }
     }
 
     fn bytes<const N: usize>(&mut self) -> Result<[u8; N], GgufError> {
@@ -158,8 +182,13 @@ impl Reader<'_> {
                 self.pos += N as u64;
                 Ok(buf)
             }
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Err(self.truncated(self.pos + N as u64)),
-            Err(e) => Err(GgufError::Unreadable { path: self.path.into(), source: e }),
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                Err(self.truncated(self.pos + N as u64))
+            }
+            Err(e) => Err(GgufError::Unreadable {
+                path: self.path.into(),
+                source: e,
+            }),
         }
     }
 
@@ -180,7 +209,10 @@ impl Reader<'_> {
         // tens of thousands of short strings).
         self.inner
             .seek_relative(n as i64)
-            .map_err(|e| GgufError::Unreadable { path: self.path.into(), source: e })?;
+            .map_err(|e| GgufError::Unreadable {
+                path: self.path.into(),
+                source: e,
+            })?;
         Ok(())
     }
 
@@ -200,7 +232,10 @@ impl Reader<'_> {
         let mut buf = vec![0u8; len as usize];
         self.inner
             .read_exact(&mut buf)
-            .map_err(|e| GgufError::Unreadable { path: self.path.into(), source: e })?;
+            .map_err(|e| GgufError::Unreadable {
+                path: self.path.into(),
+                source: e,
+            })?;
         Ok(Some(String::from_utf8_lossy(&buf).into_owned()))
     }
 
@@ -227,7 +262,10 @@ impl Reader<'_> {
                             self.string(false)?;
                         }
                         9 => return Err(self.corrupt("nested arrays")),
-                        t => self.skip(scalar_size(t).ok_or_else(|| self.corrupt(format!("value type {t}")))?)?,
+                        t => self.skip(
+                            scalar_size(t)
+                                .ok_or_else(|| self.corrupt(format!("value type {t}")))?,
+                        )?,
                     }
                 }
                 MetaValue::Array(n)
@@ -241,7 +279,9 @@ impl Reader<'_> {
 
     fn parse(&mut self) -> Result<GgufHeader, GgufError> {
         if &self.bytes::<4>()? != MAGIC {
-            return Err(GgufError::NotGguf { path: self.path.into() });
+            return Err(GgufError::NotGguf {
+                path: self.path.into(),
+            });
         }
         let version = self.u32()?;
         if !(2..=3).contains(&version) {
@@ -291,7 +331,13 @@ impl Reader<'_> {
         if need > self.file_size {
             return Err(self.truncated(need));
         }
-        Ok(GgufHeader { version, metadata, tensor_count, n_params, file_size: self.file_size })
+        Ok(GgufHeader {
+            version,
+            metadata,
+            tensor_count,
+            n_params,
+            file_size: self.file_size,
+        })
     }
 }
 
@@ -389,7 +435,10 @@ mod tests {
     fn random_bytes_are_not_gguf() {
         let mut f = tempfile::NamedTempFile::new().unwrap();
         f.write_all(&[0x13u8; 4096]).unwrap();
-        assert!(matches!(read_header(f.path()), Err(GgufError::NotGguf { .. })));
+        assert!(matches!(
+            read_header(f.path()),
+            Err(GgufError::NotGguf { .. })
+        ));
     }
 
     #[test]
@@ -401,7 +450,10 @@ mod tests {
         bytes.extend(1u64.to_le_bytes());
         bytes.extend(u64::MAX.to_le_bytes()); // key length
         f.write_all(&bytes).unwrap();
-        assert!(matches!(read_header(f.path()), Err(GgufError::Corrupt { .. })));
+        assert!(matches!(
+            read_header(f.path()),
+            Err(GgufError::Corrupt { .. })
+        ));
     }
 
     #[test]

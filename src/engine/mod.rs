@@ -48,7 +48,13 @@ pub struct ModelSpec {
 impl ModelSpec {
     /// A spec with the default context (4096), physical-core threads and automatic offload.
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self { path: path.into(), lora: None, n_ctx: 4096, threads: default_threads(), gpu_layers: None }
+        Self {
+            path: path.into(),
+            lora: None,
+            n_ctx: 4096,
+            threads: default_threads(),
+            gpu_layers: None,
+        }
     }
 }
 
@@ -94,7 +100,12 @@ impl Default for GenParams {
 impl GenParams {
     /// Deterministic greedy decoding.
     pub fn greedy(max_tokens: u32) -> Self {
-        Self { temperature: 0.0, repeat_penalty: 1.0, max_tokens, ..Self::default() }
+        Self {
+            temperature: 0.0,
+            repeat_penalty: 1.0,
+            max_tokens,
+            ..Self::default()
+        }
     }
 }
 
@@ -161,9 +172,13 @@ pub struct ModelInfo {
 pub enum EngineError {
     #[error("{0}")]
     BadModelFile(String),
-    #[error("llama.cpp could not load {path}: {reason}. Check that it is a complete instruct GGUF model")]
+    #[error(
+        "llama.cpp could not load {path}: {reason}. Check that it is a complete instruct GGUF model"
+    )]
     LoadFailed { path: PathBuf, reason: String },
-    #[error("cannot apply LoRA adapter {path}: {reason}. It must be a GGUF LoRA made for this model")]
+    #[error(
+        "cannot apply LoRA adapter {path}: {reason}. It must be a GGUF LoRA made for this model"
+    )]
     Lora { path: PathBuf, reason: String },
     #[error("no model is loaded yet")]
     NoModel,
@@ -252,9 +267,23 @@ pub trait ChatBackend: Send + Sync {
 }
 
 pub(crate) enum Cmd {
-    Load { spec: ModelSpec, events: UnboundedSender<LoadEvent> },
-    Generate { request: GenRequest, events: UnboundedSender<GenEvent>, cancel: CancelToken },
-    Throughput { n_prompt: usize, n_gen: usize, reply: mpsc::Sender<Result<ThroughputSample, EngineError>> },
+    Load {
+        spec: ModelSpec,
+        events: UnboundedSender<LoadEvent>,
+    },
+    Generate {
+        request: GenRequest,
+        events: UnboundedSender<GenEvent>,
+        cancel: CancelToken,
+    },
+    Throughput {
+        n_prompt: usize,
+        n_gen: usize,
+        reply: mpsc::Sender<Result<ThroughputSample, EngineError>>,
+    },
+    ClearCache {
+        reply: mpsc::Sender<()>,
+    },
     Shutdown,
 }
 
@@ -279,13 +308,23 @@ impl EngineHandle {
             .name("engine".into())
             .spawn(move || worker::run(rx))
             .expect("spawning the engine thread");
-        Self { tx, thread: Arc::new(std::sync::Mutex::new(Some(thread))) }
+        Self {
+            tx,
+            thread: Arc::new(std::sync::Mutex::new(Some(thread))),
+        }
     }
 
     /// Loads (or switches to) a model; progress and the outcome arrive on the returned channel.
     pub fn load(&self, spec: ModelSpec) -> UnboundedReceiver<LoadEvent> {
         let (events, rx) = unbounded_channel();
-        if self.tx.send(Cmd::Load { spec, events: events.clone() }).is_err() {
+        if self
+            .tx
+            .send(Cmd::Load {
+                spec,
+                events: events.clone(),
+            })
+            .is_err()
+        {
             let _ = events.send(LoadEvent::Failed(EngineError::Stopped));
         }
         rx
@@ -305,10 +344,28 @@ impl EngineHandle {
     }
 
     /// Measures raw prompt and generation throughput on random tokens (clears the cache).
-    pub fn throughput(&self, n_prompt: usize, n_gen: usize) -> Result<ThroughputSample, EngineError> {
+    pub fn throughput(
+        &self,
+        n_prompt: usize,
+        n_gen: usize,
+    ) -> Result<ThroughputSample, EngineError> {
         let (reply, rx) = mpsc::channel();
-        self.tx.send(Cmd::Throughput { n_prompt, n_gen, reply }).map_err(|_| EngineError::Stopped)?;
+        self.tx
+            .send(Cmd::Throughput {
+                n_prompt,
+                n_gen,
+                reply,
+            })
+            .map_err(|_| EngineError::Stopped)?;
         rx.recv().map_err(|_| EngineError::Stopped)?
+    }
+
+    /// Forgets the KV cache (the next reply decodes its whole prompt), e.g. for a new lesson.
+    pub fn clear_cache(&self) {
+        let (reply, rx) = mpsc::channel();
+        if self.tx.send(Cmd::ClearCache { reply }).is_ok() {
+            let _ = rx.recv();
+        }
     }
 
     /// Stops the thread and waits for it.
@@ -324,7 +381,11 @@ impl ChatBackend for EngineHandle {
     fn generate(&self, request: GenRequest) -> Generation {
         let (events, rx) = unbounded_channel();
         let cancel = CancelToken::default();
-        let cmd = Cmd::Generate { request, events: events.clone(), cancel: cancel.clone() };
+        let cmd = Cmd::Generate {
+            request,
+            events: events.clone(),
+            cancel: cancel.clone(),
+        };
         if self.tx.send(cmd).is_err() {
             let _ = events.send(GenEvent::Error(EngineError::Stopped));
         }

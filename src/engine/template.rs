@@ -41,15 +41,24 @@ pub struct ChatMessage {
 impl ChatMessage {
     /// A system message.
     pub fn system(content: impl Into<String>) -> Self {
-        Self { role: Role::System, content: content.into() }
+        Self {
+            role: Role::System,
+            content: content.into(),
+        }
     }
     /// A user message.
     pub fn user(content: impl Into<String>) -> Self {
-        Self { role: Role::User, content: content.into() }
+        Self {
+            role: Role::User,
+            content: content.into(),
+        }
     }
     /// An assistant message.
     pub fn assistant(content: impl Into<String>) -> Self {
-        Self { role: Role::Assistant, content: content.into() }
+        Self {
+            role: Role::Assistant,
+            content: content.into(),
+        }
     }
 }
 
@@ -67,7 +76,10 @@ pub struct JinjaTemplate {
 
 impl std::fmt::Debug for JinjaTemplate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JinjaTemplate").field("bos", &self.bos).field("eos", &self.eos).finish()
+        f.debug_struct("JinjaTemplate")
+            .field("bos", &self.bos)
+            .field("eos", &self.eos)
+            .finish()
     }
 }
 
@@ -86,7 +98,11 @@ impl JinjaTemplate {
         });
         env.add_template_owned("chat", source.to_owned())
             .map_err(|e| TemplateError(e.to_string()))?;
-        Ok(Self { env, bos: bos.into(), eos: eos.into() })
+        Ok(Self {
+            env,
+            bos: bos.into(),
+            eos: eos.into(),
+        })
     }
 
     /// Renders `messages`, ending with the assistant header when `add_generation_prompt`.
@@ -114,7 +130,10 @@ impl JinjaTemplate {
         messages: &[ChatMessage],
         add_generation_prompt: bool,
     ) -> Result<String, TemplateError> {
-        let tmpl = self.env.get_template("chat").map_err(|e| TemplateError(e.to_string()))?;
+        let tmpl = self
+            .env
+            .get_template("chat")
+            .map_err(|e| TemplateError(e.to_string()))?;
         tmpl.render(context! {
             messages => messages,
             add_generation_prompt => add_generation_prompt,
@@ -132,8 +151,11 @@ pub fn fold_system_into_user(messages: &[ChatMessage]) -> Vec<ChatMessage> {
         .filter(|m| m.role == Role::System)
         .map(|m| m.content.as_str())
         .collect();
-    let mut out: Vec<ChatMessage> =
-        messages.iter().filter(|m| m.role != Role::System).cloned().collect();
+    let mut out: Vec<ChatMessage> = messages
+        .iter()
+        .filter(|m| m.role != Role::System)
+        .cloned()
+        .collect();
     let prefix = system.join("\n\n");
     match out.iter_mut().find(|m| m.role == Role::User) {
         Some(first) => first.content = format!("{prefix}\n\n{}", first.content),
@@ -172,12 +194,18 @@ mod tests {
     #[test]
     fn python_string_methods_work() {
         let t = JinjaTemplate::new("{{ messages[0].content.strip().upper() }}", "", "").unwrap();
-        assert_eq!(t.render(&[ChatMessage::user("  hi ")], false).unwrap(), "HI");
+        assert_eq!(
+            t.render(&[ChatMessage::user("  hi ")], false).unwrap(),
+            "HI"
+        );
     }
 
     #[test]
     fn chatml_fallback_shape() {
         let s = render_chatml(&[ChatMessage::system("S"), ChatMessage::user("U")], true);
-        assert_eq!(s, "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nU<|im_end|>\n<|im_start|>assistant\n");
+        assert_eq!(
+            s,
+            "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nU<|im_end|>\n<|im_start|>assistant\n"
+        );
     }
 }

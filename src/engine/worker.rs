@@ -22,8 +22,8 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::template::{ChatMessage, JinjaTemplate, Role, render_chatml};
 use super::utf8::Utf8Stream;
 use super::{
-    CancelToken, Cmd, EngineError, GenEvent, GenParams, GenRequest, GenStats, LoadEvent,
-    ModelInfo, ModelSpec, StopReason, SystemReport, ThroughputSample, gguf,
+    CancelToken, Cmd, EngineError, GenEvent, GenParams, GenRequest, GenStats, LoadEvent, ModelInfo,
+    ModelSpec, StopReason, SystemReport, ThroughputSample, gguf,
 };
 
 const N_BATCH: u32 = 512;
@@ -61,7 +61,8 @@ pub(super) fn system_report() -> SystemReport {
     let gpu_available = devs.iter().any(|d| {
         matches!(
             d.device_type,
-            llama_cpp_2::LlamaBackendDeviceType::Gpu | llama_cpp_2::LlamaBackendDeviceType::IntegratedGpu
+            llama_cpp_2::LlamaBackendDeviceType::Gpu
+                | llama_cpp_2::LlamaBackendDeviceType::IntegratedGpu
         )
     });
     let devices = devs
@@ -78,11 +79,17 @@ pub(super) fn system_report() -> SystemReport {
         })
         .collect();
     // SAFETY: returns a static, NUL-terminated string.
-    let system_info = unsafe { std::ffi::CStr::from_ptr(llama_cpp_sys_2::llama_print_system_info()) }
-        .to_string_lossy()
-        .trim()
-        .to_string();
-    SystemReport { backends, devices, system_info, gpu_available }
+    let system_info =
+        unsafe { std::ffi::CStr::from_ptr(llama_cpp_sys_2::llama_print_system_info()) }
+            .to_string_lossy()
+            .trim()
+            .to_string();
+    SystemReport {
+        backends,
+        devices,
+        system_info,
+        gpu_available,
+    }
 }
 
 /// The thread's main loop: wait for a model, serve it until asked to switch or stop.
@@ -92,7 +99,13 @@ pub(super) fn run(rx: Receiver<Cmd>) {
         Ok(b) => b,
         Err(e) => {
             tracing::error!(error = %e, "llama backend init failed");
-            refuse_all(&rx, &EngineError::LoadFailed { path: Default::default(), reason: e.to_string() });
+            refuse_all(
+                &rx,
+                &EngineError::LoadFailed {
+                    path: Default::default(),
+                    reason: e.to_string(),
+                },
+            );
             return;
         }
     };
@@ -108,6 +121,10 @@ pub(super) fn run(rx: Receiver<Cmd>) {
                 }
                 Ok(Cmd::Throughput { reply, .. }) => {
                     let _ = reply.send(Err(EngineError::NoModel));
+                    continue;
+                }
+                Ok(Cmd::ClearCache { reply }) => {
+                    let _ = reply.send(());
                     continue;
                 }
                 Ok(Cmd::Shutdown) | Err(_) => return,
@@ -139,6 +156,9 @@ fn refuse_all(rx: &Receiver<Cmd>, err: &EngineError) {
             Cmd::Throughput { reply, .. } => {
                 let _ = reply.send(Err(err.clone()));
             }
+            Cmd::ClearCache { reply } => {
+                let _ = reply.send(());
+            }
             Cmd::Shutdown => return,
         }
     }
@@ -151,7 +171,7 @@ enum Next {
 }
 
 enum PromptFormat {
-    Jinja(JinjaTemplate),
+    Jinja(Box<JinjaTemplate>),
     Builtin(LlamaChatTemplate),
     ChatMl,
 }
@@ -172,7 +192,9 @@ impl Loaded {
         // Check the file ourselves first: llama.cpp must never see a truncated or foreign file.
         let header = gguf::read_header(&spec.path)?;
         let report = system_report();
-        let gpu_layers = spec.gpu_layers.unwrap_or(if report.gpu_available { 999 } else { 0 });
+        let gpu_layers = spec
+            .gpu_layers
+            .unwrap_or(if report.gpu_available { 999 } else { 0 });
         let progress = events.clone();
         let params = LlamaModelParams::default()
             .with_n_gpu_layers(gpu_layers)
@@ -182,16 +204,26 @@ impl Loaded {
             });
         let started = Instant::now();
         let mut model = LlamaModel::load_from_file(backend, &spec.path, &params).map_err(|e| {
-            EngineError::LoadFailed { path: spec.path.clone(), reason: e.to_string() }
+            EngineError::LoadFailed {
+                path: spec.path.clone(),
+                reason: e.to_string(),
+            }
         })?;
         tracing::info!(path = %spec.path.display(), ms = started.elapsed().as_millis(), gpu_layers, "model loaded");
         let lora = match &spec.lora {
             Some(path) => {
-                gguf::read_header(path).map_err(|e| EngineError::Lora { path: path.clone(), reason: e.to_string() })?;
-                Some(model.lora_adapter_init(path).map_err(|e| EngineError::Lora {
+                gguf::read_header(path).map_err(|e| EngineError::Lora {
                     path: path.clone(),
                     reason: e.to_string(),
-                })?)
+                })?;
+                Some(
+                    model
+                        .lora_adapter_init(path)
+                        .map_err(|e| EngineError::Lora {
+                            path: path.clone(),
+                            reason: e.to_string(),
+                        })?,
+                )
             }
             None => None,
         };
@@ -216,7 +248,12 @@ impl Loaded {
             threads: spec.threads,
             lora: spec.lora.clone(),
         };
-        Ok(Self { model, lora, format, info })
+        Ok(Self {
+            model,
+            lora,
+            format,
+            info,
+        })
     }
 }
 
@@ -230,8 +267,10 @@ fn choose_format(model: &LlamaModel, source: Option<&str>) -> PromptFormat {
         let bos = token_text(model, model.vocab().bos());
         let eos = token_text(model, model.vocab().eos());
         match JinjaTemplate::new(src, &bos, &eos).and_then(|t| t.render(&probe, true).map(|_| t)) {
-            Ok(t) => return PromptFormat::Jinja(t),
-            Err(e) => tracing::warn!(error = %e, "model's Jinja template failed; trying llama.cpp's built-in templates"),
+            Ok(t) => return PromptFormat::Jinja(Box::new(t)),
+            Err(e) => {
+                tracing::warn!(error = %e, "model's Jinja template failed; trying llama.cpp's built-in templates")
+            }
         }
         if let Ok(t) = model.chat_template(None) {
             return PromptFormat::Builtin(t);
@@ -246,7 +285,9 @@ impl PromptFormat {
         match self {
             Self::Jinja(t) => match t.render(messages, true) {
                 Ok(s) => return s,
-                Err(e) => tracing::warn!(error = %e, "Jinja template failed for this conversation; falling back"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "Jinja template failed for this conversation; falling back")
+                }
             },
             Self::Builtin(t) => {
                 let msgs: Result<Vec<_>, _> = messages
@@ -308,22 +349,32 @@ fn serve(
     loop {
         match rx.recv() {
             Ok(Cmd::Load { spec, events }) => return Next::Load(spec, events),
-            Ok(Cmd::Generate { request, events, cancel }) => {
-                match session.generate(&request, &events, &cancel) {
-                    Ok(stats) => {
-                        let _ = events.send(GenEvent::Done(stats));
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "generation failed; clearing the cache");
-                        session.reset();
-                        let _ = events.send(GenEvent::Error(e));
-                    }
+            Ok(Cmd::Generate {
+                request,
+                events,
+                cancel,
+            }) => match session.generate(&request, &events, &cancel) {
+                Ok(stats) => {
+                    let _ = events.send(GenEvent::Done(stats));
                 }
-            }
-            Ok(Cmd::Throughput { n_prompt, n_gen, reply }) => {
+                Err(e) => {
+                    tracing::warn!(error = %e, "generation failed; clearing the cache");
+                    session.reset();
+                    let _ = events.send(GenEvent::Error(e));
+                }
+            },
+            Ok(Cmd::Throughput {
+                n_prompt,
+                n_gen,
+                reply,
+            }) => {
                 let r = session.throughput(n_prompt, n_gen);
                 session.reset();
                 let _ = reply.send(r);
+            }
+            Ok(Cmd::ClearCache { reply }) => {
+                session.reset();
+                let _ = reply.send(());
             }
             Ok(Cmd::Shutdown) | Err(_) => return Next::Stop,
         }
@@ -356,7 +407,8 @@ impl Session<'_> {
     fn tokenize(&self, text: &str) -> Vec<LlamaToken> {
         let vocab = self.model.vocab();
         let bos_text = token_text(self.model, vocab.bos());
-        let add_bos = vocab.should_add_bos() && !(!bos_text.is_empty() && text.starts_with(&bos_text));
+        let add_bos =
+            vocab.should_add_bos() && (bos_text.is_empty() || !text.starts_with(&bos_text));
         vocab.tokenize(text.as_bytes(), add_bos, true)
     }
 
@@ -372,12 +424,21 @@ impl Session<'_> {
             let tokens = self.tokenize(&self.format.render(self.model, &msgs));
             if tokens.len() <= budget {
                 if dropped > 0 {
-                    tracing::info!(dropped, prompt_tokens = tokens.len(), n_ctx, "context full: dropped oldest turns");
+                    tracing::info!(
+                        dropped,
+                        prompt_tokens = tokens.len(),
+                        n_ctx,
+                        "context full: dropped oldest turns"
+                    );
                 }
                 return (tokens, dropped);
             }
             let last = msgs.len().saturating_sub(1);
-            if let Some(i) = msgs.iter().position(|m| m.role != Role::System).filter(|&i| i < last) {
+            if let Some(i) = msgs
+                .iter()
+                .position(|m| m.role != Role::System)
+                .filter(|&i| i < last)
+            {
                 msgs.remove(i);
                 dropped += 1;
                 // Keep the conversation starting with a user turn after the system prompt.
@@ -392,10 +453,14 @@ impl Session<'_> {
             }
             // Only the system prompt and the latest message are left: keep the latest message's
             // end (what the student just said) and cut from the front of the longest message.
-            let longest = (0..msgs.len()).max_by_key(|&i| msgs[i].content.len()).unwrap_or(0);
+            let longest = (0..msgs.len())
+                .max_by_key(|&i| msgs[i].content.len())
+                .unwrap_or(0);
             let content = &msgs[longest].content;
             let cut = content.len() - content.len() * 3 / 4;
-            let cut = (cut..content.len()).find(|&i| content.is_char_boundary(i)).unwrap_or(content.len());
+            let cut = (cut..content.len())
+                .find(|&i| content.is_char_boundary(i))
+                .unwrap_or(content.len());
             if cut >= content.len() {
                 tracing::warn!("prompt cannot fit the context even when emptied");
                 let mut t = tokens;
@@ -415,7 +480,9 @@ impl Session<'_> {
             let start = c * N_BATCH as usize;
             for (i, &t) in chunk.iter().enumerate() {
                 let pos = i32::try_from(self.cached.len() + i).map_err(gen_err)?;
-                self.batch.add(t, pos, &[0], start + i + 1 == n).map_err(gen_err)?;
+                self.batch
+                    .add(t, pos, &[0], start + i + 1 == n)
+                    .map_err(gen_err)?;
             }
             self.ctx.decode(&mut self.batch).map_err(gen_err)?;
             self.cached.extend_from_slice(chunk);
@@ -427,11 +494,18 @@ impl Session<'_> {
         let mut chain = Vec::new();
         if let Some(g) = &p.grammar {
             chain.push(
-                LlamaSampler::grammar(self.model, g, "root").map_err(|e| EngineError::Grammar(e.to_string()))?,
+                LlamaSampler::grammar(self.model, g, "root")
+                    .map_err(|e| EngineError::Grammar(e.to_string()))?,
             );
         }
         if p.repeat_penalty != 1.0 {
-            chain.push(LlamaSampler::penalties(self.model.n_vocab(), p.repeat_last_n, p.repeat_penalty, 0.0, 0.0));
+            chain.push(LlamaSampler::penalties(
+                self.model.n_vocab(),
+                p.repeat_last_n,
+                p.repeat_penalty,
+                0.0,
+                0.0,
+            ));
         }
         if p.temperature <= 0.0 {
             chain.push(LlamaSampler::greedy());
@@ -456,7 +530,12 @@ impl Session<'_> {
         let (prompt, dropped) = self.fit_prompt(&req.messages, p.max_tokens);
         // Longest common prefix with what the cache holds; at least one token must be decoded
         // to get fresh logits.
-        let mut lcp = self.cached.iter().zip(&prompt).take_while(|(a, b)| a == b).count();
+        let mut lcp = self
+            .cached
+            .iter()
+            .zip(&prompt)
+            .take_while(|(a, b)| a == b)
+            .count();
         lcp = lcp.min(prompt.len().saturating_sub(1));
         if lcp < self.cached.len() {
             self.ctx
@@ -543,12 +622,18 @@ impl Session<'_> {
         Ok(reason)
     }
 
-    fn throughput(&mut self, n_prompt: usize, n_gen: usize) -> Result<ThroughputSample, EngineError> {
+    fn throughput(
+        &mut self,
+        n_prompt: usize,
+        n_gen: usize,
+    ) -> Result<ThroughputSample, EngineError> {
         use rand::Rng;
         self.reset();
         let n_vocab = self.model.n_vocab();
         let mut rng = rand::rng();
-        let prompt: Vec<LlamaToken> = (0..n_prompt).map(|_| LlamaToken(rng.random_range(0..n_vocab))).collect();
+        let prompt: Vec<LlamaToken> = (0..n_prompt)
+            .map(|_| LlamaToken(rng.random_range(0..n_vocab)))
+            .collect();
         let t0 = Instant::now();
         self.prefill(&prompt)?;
         self.ctx.synchronize();
@@ -560,16 +645,31 @@ impl Session<'_> {
             .filter(|&t| self.model.vocab().is_eog(t))
             .map(|t| llama_cpp_2::token::logit_bias::LlamaLogitBias::new(t, f32::NEG_INFINITY))
             .collect();
-        let mut sampler =
-            LlamaSampler::chain_simple([LlamaSampler::logit_bias(n_vocab, &eog), LlamaSampler::greedy()]);
+        let mut sampler = LlamaSampler::chain_simple([
+            LlamaSampler::logit_bias(n_vocab, &eog),
+            LlamaSampler::greedy(),
+        ]);
         let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
-        let p = GenParams { max_tokens: u32::try_from(n_gen).unwrap_or(u32::MAX), ..GenParams::greedy(0) };
+        let p = GenParams {
+            max_tokens: u32::try_from(n_gen).unwrap_or(u32::MAX),
+            ..GenParams::greedy(0)
+        };
         let mut stats = GenStats::default();
         let t1 = Instant::now();
-        self.decode_loop(&mut sampler, &p, &tx, &CancelToken::default(), t1, &mut stats)?;
+        self.decode_loop(
+            &mut sampler,
+            &p,
+            &tx,
+            &CancelToken::default(),
+            t1,
+            &mut stats,
+        )?;
         // The first token's logits came from the prompt; n_gen - 1 decodes followed.
         let tg = stats.generated_tokens as f64 / t1.elapsed().as_secs_f64();
-        Ok(ThroughputSample { pp_tokens_per_s: pp, tg_tokens_per_s: tg })
+        Ok(ThroughputSample {
+            pp_tokens_per_s: pp,
+            tg_tokens_per_s: tg,
+        })
     }
 }
 

@@ -1,0 +1,239 @@
+//! Transition tests of the lesson policy (no model).
+
+use super::*;
+
+fn lesson() -> Policy {
+    Policy::new(3, vec![3, 2])
+}
+
+fn said() -> StudentTurn {
+    StudentTurn::Said {
+        misconception: None,
+    }
+}
+
+#[test]
+fn warm_up_then_two_guided_questions_then_checks_then_summary() {
+    let mut p = lesson();
+    assert_eq!(p.start(), Move::WarmUp);
+    assert_eq!(p.on_turn(&said()), vec![Move::AskGuiding { index: 0 }]);
+    assert_eq!(p.on_turn(&said()), vec![Move::AskGuiding { index: 1 }]);
+    assert_eq!(p.on_turn(&said()), vec![Move::PoseCheck { index: 0 }]);
+    let m = p.on_turn(&StudentTurn::Answered {
+        correct: true,
+        misconception: None,
+    });
+    assert_eq!(
+        m,
+        vec![
+            Move::Feedback {
+                check: 0,
+                correct: true
+            },
+            Move::PoseCheck { index: 1 }
+        ]
+    );
+    let m = p.on_turn(&StudentTurn::Answered {
+        correct: true,
+        misconception: None,
+    });
+    assert_eq!(
+        m,
+        vec![
+            Move::Feedback {
+                check: 1,
+                correct: true
+            },
+            Move::Summarize
+        ]
+    );
+    assert!(p.done());
+    assert_eq!(p.results.len(), 2);
+    assert_eq!(p.on_turn(&said()), vec![Move::Summarize]);
+}
+
+#[test]
+fn a_concept_without_questions_goes_straight_to_checks() {
+    let mut p = Policy::new(0, vec![1]);
+    assert_eq!(p.on_turn(&said()), vec![Move::PoseCheck { index: 0 }]);
+}
+
+#[test]
+fn hint_ladder_climbs_then_fails_the_check_with_the_explanation() {
+    let mut p = lesson();
+    p.stage = Stage::Check { index: 0 };
+    for rung in 0..3 {
+        assert_eq!(
+            p.on_turn(&StudentTurn::Hint),
+            vec![Move::Hint { check: 0, rung }]
+        );
+    }
+    let m = p.on_turn(&StudentTurn::Hint);
+    assert_eq!(
+        m,
+        vec![
+            Move::Feedback {
+                check: 0,
+                correct: false
+            },
+            Move::PoseCheck { index: 1 }
+        ]
+    );
+    assert_eq!(
+        p.results[0],
+        CheckResult {
+            index: 0,
+            correct: false,
+            attempts: 0,
+            hints_used: 3
+        }
+    );
+}
+
+#[test]
+fn asking_for_the_answer_only_ever_gets_a_hint() {
+    let mut p = lesson();
+    p.stage = Stage::Check { index: 1 };
+    assert_eq!(
+        p.on_turn(&StudentTurn::AskedForAnswer),
+        vec![Move::Hint { check: 1, rung: 0 }]
+    );
+    assert_eq!(
+        p.on_turn(&StudentTurn::AskedForAnswer),
+        vec![Move::Hint { check: 1, rung: 1 }]
+    );
+}
+
+#[test]
+fn wrong_answers_probe_then_fail_after_the_limit() {
+    let mut p = lesson();
+    p.stage = Stage::Check { index: 0 };
+    let wrong = StudentTurn::Answered {
+        correct: false,
+        misconception: None,
+    };
+    assert_eq!(p.on_turn(&wrong), vec![Move::Probe { check: 0 }]);
+    assert_eq!(
+        p.on_turn(&StudentTurn::Hint),
+        vec![Move::Hint { check: 0, rung: 0 }]
+    );
+    assert_eq!(p.on_turn(&wrong), vec![Move::Probe { check: 0 }]);
+    let m = p.on_turn(&wrong);
+    assert_eq!(
+        m[0],
+        Move::Feedback {
+            check: 0,
+            correct: false
+        }
+    );
+    assert_eq!(p.results[0].attempts, 3);
+    assert_eq!(p.results[0].hints_used, 1);
+}
+
+#[test]
+fn a_correct_answer_after_hints_records_them() {
+    let mut p = lesson();
+    p.stage = Stage::Check { index: 0 };
+    p.on_turn(&StudentTurn::Hint);
+    p.on_turn(&StudentTurn::Answered {
+        correct: false,
+        misconception: None,
+    });
+    p.on_turn(&StudentTurn::Answered {
+        correct: true,
+        misconception: None,
+    });
+    assert_eq!(
+        p.results[0],
+        CheckResult {
+            index: 0,
+            correct: true,
+            attempts: 2,
+            hints_used: 1
+        }
+    );
+}
+
+#[test]
+fn misconceptions_are_addressed_once_then_the_lesson_moves_on() {
+    let mut p = lesson();
+    let m0 = StudentTurn::Said {
+        misconception: Some(0),
+    };
+    assert_eq!(
+        p.on_turn(&m0),
+        vec![Move::AddressMisconception { index: 0 }]
+    );
+    assert_eq!(
+        p.on_turn(&m0),
+        vec![Move::AskGuiding { index: 0 }],
+        "not twice in a row"
+    );
+    p.stage = Stage::Check { index: 0 };
+    p.addressed_here.clear();
+    let wrong = StudentTurn::Answered {
+        correct: false,
+        misconception: Some(1),
+    };
+    assert_eq!(
+        p.on_turn(&wrong),
+        vec![Move::AddressMisconception { index: 1 }]
+    );
+    assert_eq!(p.misconceptions_met, vec![0, 1]);
+}
+
+#[test]
+fn off_topic_is_redirected_and_the_pending_step_repeated() {
+    let mut p = lesson();
+    p.on_turn(&said());
+    assert_eq!(
+        p.on_turn(&StudentTurn::OffTopic),
+        vec![Move::Redirect, Move::AskGuiding { index: 0 }]
+    );
+    p.stage = Stage::Check { index: 1 };
+    assert_eq!(
+        p.on_turn(&StudentTurn::OffTopic),
+        vec![Move::Redirect, Move::PoseCheck { index: 1 }]
+    );
+}
+
+#[test]
+fn giving_up_fails_the_check() {
+    let mut p = lesson();
+    p.stage = Stage::Check { index: 0 };
+    assert_eq!(
+        p.on_turn(&StudentTurn::GaveUp)[0],
+        Move::Feedback {
+            check: 0,
+            correct: false
+        }
+    );
+}
+
+#[test]
+fn classify_requests() {
+    let topic = vec!["fraction".to_string(), "pizza".to_string()];
+    assert_eq!(classify(":hint", &topic), Some(StudentTurn::Hint));
+    assert_eq!(classify("Give me a hint!", &topic), Some(StudentTurn::Hint));
+    assert_eq!(
+        classify("just tell me the answer", &topic),
+        Some(StudentTurn::AskedForAnswer)
+    );
+    assert_eq!(
+        classify("¿Cuál es la respuesta?", &topic),
+        Some(StudentTurn::AskedForAnswer)
+    );
+    assert_eq!(
+        classify("tell me a joke about football", &topic),
+        Some(StudentTurn::OffTopic)
+    );
+    assert_eq!(classify("a joke about pizza fractions", &topic), None);
+    assert_eq!(classify("3/8", &topic), None);
+}
+
+#[test]
+fn keyword_overlap_finds_beliefs() {
+    let belief = "A bigger denominator means a bigger fraction.";
+    assert!(keyword_overlap(belief, "the bigger the denominator the bigger the fraction") > 0.7);
+    assert!(keyword_overlap(belief, "I like pizza") < 0.2);
+}

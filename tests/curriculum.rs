@@ -1,0 +1,479 @@
+//! Curriculum format, validator and graders: one invalid fixture per rule (message and
+//! position), the sample courses, the library, and grader round trips on tricky answers.
+
+use std::path::{Path, PathBuf};
+
+use tutor::curriculum::grade::{Verdict, grade, parse_number};
+use tutor::curriculum::library::{BUNDLED, Library, Origin};
+use tutor::curriculum::{Check, CheckKind, Severity, load_file, load_str};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/curricula")
+        .join(name)
+}
+
+/// (file, line, col, text the error must contain)
+const INVALID: &[(&str, usize, usize, &str)] = &[
+    ("syntax.toml", 0, 0, "TOML syntax"),
+    ("unknown_key.toml", 3, 1, "unknown key `titel` in [course]"),
+    (
+        "missing_field.toml",
+        10,
+        1,
+        "[[concept]] is missing required field `objective`",
+    ),
+    (
+        "bad_id.toml",
+        11,
+        6,
+        "concept id \"Equivalent Fractions\" may only use lowercase letters, digits and '-'",
+    ),
+    (
+        "duplicate_concept.toml",
+        28,
+        6,
+        "duplicate concept id \"a\" (first used at line 11)",
+    ),
+    (
+        "duplicate_check.toml",
+        37,
+        6,
+        "duplicate check id \"a1\" (first used at line 20)",
+    ),
+    (
+        "unknown_requires.toml",
+        30,
+        13,
+        "`requires` names unknown concept \"fractons\"",
+    ),
+    ("cycle.toml", 11, 6, "prerequisite cycle: a -> c -> b -> a"),
+    (
+        "numeric_not_number.toml",
+        23,
+        10,
+        "numeric answer \"twelve\" is not a number",
+    ),
+    (
+        "choice_not_in_choices.toml",
+        23,
+        10,
+        "answer \"blue\" is not one of the choices",
+    ),
+    (
+        "tolerance_on_short.toml",
+        25,
+        1,
+        "`tolerance` only applies to numeric checks",
+    ),
+    ("empty_string.toml", 22, 10, "`prompt` is empty"),
+    (
+        "field_too_long.toml",
+        25,
+        15,
+        "`explanation` is 20001 characters long; the limit is 20000",
+    ),
+    (
+        "answer_fails_grader.toml",
+        23,
+        10,
+        "answer \"...\" does not pass its own grader",
+    ),
+    (
+        "wrong_type.toml",
+        3,
+        9,
+        "`title` must be text in quotes, not integer",
+    ),
+    ("unknown_kind.toml", 21, 8, "unknown check kind \"essay\""),
+    (
+        "concept_single_brackets.toml",
+        10,
+        2,
+        "`concept` must be written as [[concept]] sections",
+    ),
+    (
+        "missing_course.toml",
+        1,
+        1,
+        "missing the `[course]` section",
+    ),
+    (
+        "choice_too_few.toml",
+        25,
+        1,
+        "a choice check needs at least two `choices`",
+    ),
+    (
+        "numeric_accept_unreadable.toml",
+        25,
+        1,
+        "accepted answer \"three\" is not readable as an answer",
+    ),
+];
+
+#[test]
+fn every_invalid_fixture_reports_its_rule_at_its_position() {
+    let mut failures = Vec::new();
+    for (file, line, col, text) in INVALID {
+        let loaded = load_file(&fixture(&format!("invalid/{file}")));
+        assert!(loaded.failed(false), "{file} should fail");
+        let hit = loaded
+            .diagnostics
+            .iter()
+            .find(|d| d.severity == Severity::Error && d.message.contains(text));
+        match hit {
+            Some(d) if *line == 0 || (d.pos.line, d.pos.col) == (*line, *col) => {
+                assert!(d.file.ends_with(file), "{}", d.file);
+                assert!(
+                    d.to_string()
+                        .starts_with(&format!("{}:{}:{}: error: ", d.file, d.pos.line, d.pos.col))
+                );
+            }
+            _ => failures.push(format!(
+                "{file}: wanted {line}:{col} {text:?}, got:\n  {}",
+                loaded
+                    .diagnostics
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n  ")
+            )),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_fixture_rule_is_covered() {
+    let files: Vec<String> = std::fs::read_dir(fixture("invalid"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    for f in &files {
+        assert!(
+            INVALID.iter().any(|(n, ..)| n == f),
+            "fixture {f} has no expectation"
+        );
+    }
+}
+
+#[test]
+fn unknown_keys_suggest_the_right_name_and_all_problems_are_reported() {
+    let text = r#"
+[course]
+id = "x"
+titel = "X"
+descripton = "d"
+
+[[concept]]
+id = "Bad Id"
+title = "T"
+objective = "O"
+requires = ["nope"]
+"#;
+    let loaded = load_str("x.toml", text);
+    let all: Vec<String> = loaded.diagnostics.iter().map(ToString::to_string).collect();
+    let joined = all.join("\n");
+    assert!(joined.contains("did you mean `title`?"), "{joined}");
+    assert!(joined.contains("did you mean `description`?"), "{joined}");
+    assert!(
+        joined.contains("missing required field `title`"),
+        "{joined}"
+    );
+    assert!(joined.contains("\"Bad Id\""), "{joined}");
+    assert!(joined.contains("unknown concept \"nope\""), "{joined}");
+    assert!(
+        loaded
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
+            >= 5,
+        "{joined}"
+    );
+}
+
+#[test]
+fn oversized_and_non_utf8_files_are_rejected_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.toml");
+    std::fs::write(&big, format!("# {}\n", "x".repeat(5 * 1024 * 1024 + 10))).unwrap();
+    let l = load_file(&big);
+    assert!(l.course.is_none());
+    assert!(
+        l.diagnostics[0]
+            .message
+            .contains("the limit is 5242880 (5 MB)"),
+        "{:?}",
+        l.diagnostics
+    );
+    let latin1 = dir.path().join("latin1.toml");
+    std::fs::write(&latin1, b"[course]\nid = \"caf\xe9\"\n").unwrap();
+    let l = load_file(&latin1);
+    assert!(l.diagnostics[0].message.contains("not valid UTF-8"));
+    assert_eq!(
+        (l.diagnostics[0].pos.line, l.diagnostics[0].pos.col),
+        (2, 10)
+    );
+}
+
+#[test]
+fn warnings_fail_only_under_strict() {
+    let l = load_file(&fixture("valid/warnings_only.toml"));
+    assert!(
+        l.diagnostics
+            .iter()
+            .all(|d| d.severity == Severity::Warning),
+        "{:?}",
+        l.diagnostics
+    );
+    assert!(
+        l.diagnostics
+            .iter()
+            .any(|d| d.message.contains("has no hints"))
+    );
+    assert!(
+        l.diagnostics
+            .iter()
+            .any(|d| d.message.contains("has no checks"))
+    );
+    assert!(!l.failed(false));
+    assert!(l.failed(true));
+    let ok = load_file(&fixture("valid/minimal.toml"));
+    assert!(ok.diagnostics.is_empty(), "{:?}", ok.diagnostics);
+}
+
+#[test]
+fn sample_courses_are_rich_and_strictly_valid() {
+    for (name, text) in BUNDLED {
+        let l = load_str(name, text);
+        assert!(!l.failed(true), "{name}: {:#?}", l.diagnostics);
+        let c = l.course.unwrap();
+        assert!(
+            c.concepts.len() >= 8,
+            "{name}: {} concepts",
+            c.concepts.len()
+        );
+        assert!(
+            c.concepts.iter().any(|k| !k.requires.is_empty()),
+            "{name} has no prerequisite graph"
+        );
+        let mut kinds = std::collections::HashSet::new();
+        for k in &c.concepts {
+            assert!(
+                k.checks.len() >= 3,
+                "{name}/{}: {} checks",
+                k.id,
+                k.checks.len()
+            );
+            assert!(!k.misconceptions.is_empty(), "{name}/{}", k.id);
+            for ch in &k.checks {
+                assert!(
+                    (2..=3).contains(&ch.hints.len()),
+                    "{name}/{}: {} hints",
+                    ch.id,
+                    ch.hints.len()
+                );
+                assert!(!ch.explanation.is_empty(), "{name}/{}", ch.id);
+                kinds.insert(ch.kind);
+            }
+        }
+        assert!(kinds.len() >= 3, "{name}: kinds {kinds:?}");
+        // Prerequisite order puts every concept after what it requires.
+        let order: Vec<&str> = c
+            .topological_order()
+            .iter()
+            .map(|k| k.id.as_str())
+            .collect();
+        for k in &c.concepts {
+            let at = order.iter().position(|i| *i == k.id).unwrap();
+            for r in &k.requires {
+                assert!(order.iter().position(|i| i == r).unwrap() < at);
+            }
+        }
+    }
+}
+
+#[test]
+fn library_loads_bundled_user_and_path_courses_with_overrides_and_problems() {
+    let user = tempfile::tempdir().unwrap();
+    // A user course with the bundled fractions id overrides it.
+    let fractions = BUNDLED
+        .iter()
+        .find(|(n, _)| *n == "fractions.toml")
+        .unwrap()
+        .1;
+    std::fs::write(
+        user.path().join("my-fractions.toml"),
+        fractions.replace("title = \"Fractions\"", "title = \"My Fractions\""),
+    )
+    .unwrap();
+    std::fs::write(user.path().join("broken.toml"), "[course\n").unwrap();
+    let lib = Library::load(Some(user.path()), &[fixture("valid/minimal.toml")]);
+    assert_eq!(lib.get("fractions").unwrap().course.title, "My Fractions");
+    assert!(matches!(
+        lib.get("fractions").unwrap().origin,
+        Origin::User(_)
+    ));
+    assert!(matches!(
+        lib.get("photosynthesis").unwrap().origin,
+        Origin::Bundled
+    ));
+    assert!(matches!(lib.get("demo").unwrap().origin, Origin::Path(_)));
+    assert_eq!(lib.courses.len(), 4);
+    assert_eq!(lib.problems.len(), 1);
+    assert!(lib.problems[0].source.ends_with("broken.toml"));
+    assert!(lib.resolve("probability").is_ok());
+    assert!(
+        lib.resolve(fixture("valid/minimal.toml").to_str().unwrap())
+            .is_ok()
+    );
+    assert!(lib.resolve("no-such-course").is_err());
+}
+
+fn check(kind: CheckKind, answer: &str) -> Check {
+    Check {
+        id: "c".into(),
+        kind,
+        prompt: "?".into(),
+        answer: answer.into(),
+        accept: vec![],
+        tolerance: None,
+        choices: vec![],
+        hints: vec![],
+        explanation: String::new(),
+        rubric: vec![],
+        id_pos: Default::default(),
+        answer_pos: Default::default(),
+        key_pos: Default::default(),
+    }
+}
+
+#[test]
+fn short_answers_ignore_spacing_case_quotes_and_unicode_forms() {
+    let mut c = check(CheckKind::Short, "carbon dioxide");
+    c.accept = vec!["CO2".into()];
+    for ok in [
+        "carbon dioxide",
+        "  Carbon   Dioxide. ",
+        "\"carbon dioxide\"",
+        "CARBON DIOXIDE!",
+        "co2",
+        "ＣＯ２",
+    ] {
+        assert_eq!(grade(&c, ok), Verdict::Correct, "{ok:?}");
+    }
+    for bad in ["carbon", "oxygen", "carbon monoxide"] {
+        assert_eq!(grade(&c, bad), Verdict::Incorrect, "{bad:?}");
+    }
+    assert!(matches!(grade(&c, "   "), Verdict::Unreadable(_)));
+    let accents = check(CheckKind::Short, "adiós");
+    assert_eq!(grade(&accents, "Adios"), Verdict::Correct);
+    assert_eq!(grade(&accents, "ADIÓS"), Verdict::Correct);
+}
+
+#[test]
+fn numeric_answers_match_equal_numbers_in_any_form() {
+    let half = check(CheckKind::Numeric, "1/2");
+    for ok in [
+        "1/2",
+        "0.5",
+        "0,5",
+        "50%",
+        "2/4",
+        " 1 / 2 ".replace(' ', "").as_str(),
+        ".5",
+        "0.50",
+    ] {
+        assert_eq!(grade(&half, ok), Verdict::Correct, "{ok:?}");
+    }
+    for bad in ["1/3", "5", "0.55"] {
+        assert_eq!(grade(&half, bad), Verdict::Incorrect, "{bad:?}");
+    }
+    assert!(matches!(grade(&half, "a half"), Verdict::Unreadable(_)));
+    let mut t = check(CheckKind::Numeric, "57");
+    t.tolerance = Some(3.0);
+    assert!(
+        grade(&t, "55").is_correct()
+            && grade(&t, "60").is_correct()
+            && !grade(&t, "61").is_correct()
+    );
+    let mixed = check(CheckKind::Numeric, "1.5");
+    assert!(
+        grade(&mixed, "1 1/2").is_correct()
+            && grade(&mixed, "3/2").is_correct()
+            && grade(&mixed, "150%").is_correct()
+    );
+    let big = check(CheckKind::Numeric, "1000");
+    assert!(grade(&big, "1,000").is_correct() && grade(&big, "1000 m").is_correct());
+    assert_eq!(parse_number("-3/4"), Some(-0.75));
+}
+
+#[test]
+fn choices_match_by_letter_or_text() {
+    let mut c = check(CheckKind::Choice, "denominator");
+    c.choices = vec![
+        "numerator".into(),
+        "denominator".into(),
+        "whole number".into(),
+    ];
+    for ok in ["b", "B", "(b)", "b)", "Denominator", " denominator. "] {
+        assert_eq!(grade(&c, ok), Verdict::Correct, "{ok:?}");
+    }
+    for bad in ["a", "c", "numerator"] {
+        assert_eq!(grade(&c, bad), Verdict::Incorrect, "{bad:?}");
+    }
+    assert!(matches!(grade(&c, "d"), Verdict::Unreadable(_)));
+    assert!(matches!(
+        grade(&c, "the bottom one"),
+        Verdict::Unreadable(_)
+    ));
+}
+
+#[test]
+fn text_checks_go_to_the_judge() {
+    assert_eq!(
+        grade(&check(CheckKind::Text, "model answer"), "anything"),
+        Verdict::NeedsJudge
+    );
+}
+
+#[test]
+fn the_loader_never_panics_on_mutated_courses() {
+    // A cheap, deterministic stand-in for the fuzz target (fuzz/): byte flips, truncations
+    // and splices of a real course must only ever produce diagnostics.
+    let base = BUNDLED[0].1.as_bytes();
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for _ in 0..300 {
+        let mut bytes = base.to_vec();
+        for _ in 0..(next() % 8 + 1) {
+            let i = (next() as usize) % bytes.len();
+            match next() % 4 {
+                0 => bytes[i] = (next() % 256) as u8,
+                1 => bytes.truncate(i),
+                2 => bytes.insert(i, b"[]{}\"=\n#,"[(next() % 9) as usize]),
+                _ => {
+                    let j = (next() as usize) % bytes.len().max(1);
+                    let chunk: Vec<u8> = bytes[j.min(bytes.len())..]
+                        .iter()
+                        .take(40)
+                        .copied()
+                        .collect();
+                    bytes.splice(i.min(bytes.len())..i.min(bytes.len()), chunk);
+                }
+            }
+            if bytes.is_empty() {
+                break;
+            }
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        let _ = load_str("mutant.toml", &text);
+    }
+}
