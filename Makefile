@@ -9,11 +9,8 @@ MODEL := models/SmolLM2-135M-Instruct.Q4_1.gguf
 .PHONY: run test deps model build lint fmt bench clean-data
 
 ## run: the tutor on the default model and the bundled courses
-# Built with --all-targets so that cargo resolves the same features as `make test` and
-# llama.cpp (10 minutes on 2 cores) is compiled once for both.
 run: deps model
-	$(CARGO) build $(PROFILE) --all-targets
-	./target/release/tutor
+	$(CARGO) run $(PROFILE) --quiet --
 
 ## test: formatting, clippy, and the whole test suite (unit, engine, storage, TUI, tmux e2e)
 test: deps model

@@ -101,6 +101,33 @@ pub enum Command {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// A Socratic lesson (COURSE: id or course file; default concept: the next to learn).
+    Learn {
+        course: String,
+        concept: Option<String>,
+        /// Line mode on stdin/stdout (screen readers, scripts).
+        #[arg(long)]
+        plain: bool,
+    },
+    /// List lessons (the profile's own; --all: every profile, for teachers), or export them.
+    Transcripts {
+        #[arg(long)]
+        all: bool,
+        /// Write chat-format JSONL (for fine-tuning a tutor model).
+        #[arg(long, value_name = "FILE")]
+        export: Option<PathBuf>,
+    },
+    /// Show one lesson's transcript.
+    Transcript {
+        id: i64,
+        #[arg(long)]
+        all: bool,
+    },
+    /// Measure answer leaks, grading accuracy and reply latency on the current model.
+    Eval {
+        #[arg(long)]
+        json: bool,
+    },
     /// Learner profiles.
     Profile {
         #[command(subcommand)]

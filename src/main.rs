@@ -4,7 +4,9 @@
 
 use clap::Parser;
 use tutor::cli::{Cli, Command, ModelCommand, ProfileCommand};
-use tutor::commands::{Env, course_cmds, engine_cmds, progress, review_plain, store_cmds};
+use tutor::commands::{
+    Env, course_cmds, engine_cmds, progress, review_plain, store_cmds, tutor_cmds,
+};
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
@@ -83,6 +85,16 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             ProfileCommand::Rename { old, new } => store_cmds::profile_rename(&env, &old, &new)?,
             ProfileCommand::Remove { name, yes } => store_cmds::profile_remove(&env, &name, yes)?,
         },
+        Some(Command::Learn {
+            course,
+            concept,
+            plain: _,
+        }) => tutor_cmds::learn_plain(&env, &course, concept.as_deref())?,
+        Some(Command::Transcripts { all, export }) => {
+            tutor_cmds::transcripts(&env, all, export.as_deref())?
+        }
+        Some(Command::Transcript { id, all }) => tutor_cmds::transcript(&env, id, all)?,
+        Some(Command::Eval { json }) => tutor_cmds::eval_cmd(&env, json)?,
         Some(Command::Optimize) => store_cmds::optimize(&env)?,
         Some(Command::Backup { path }) => store_cmds::backup(&env, path)?,
         Some(Command::Restore { path }) => store_cmds::restore(&env, &path)?,

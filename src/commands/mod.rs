@@ -6,6 +6,7 @@ pub mod engine_cmds;
 pub mod progress;
 pub mod review_plain;
 pub mod store_cmds;
+pub mod tutor_cmds;
 
 use std::path::PathBuf;
 

@@ -156,7 +156,7 @@ fn grade_numeric(answer: &str, tolerance: f64, response: &str) -> Verdict {
     };
     let Some(got) = parse_number(response) else {
         return Verdict::Unreadable(
-            "I could not read a number there; try digits like 3, 0.5 or 1/2".into(),
+            "I could not read a number there; write it with digits, a decimal point, a fraction bar or a percent sign".into(),
         );
     };
     let slack = tolerance.max(1e-9 * expected.abs().max(1.0));

@@ -365,3 +365,23 @@ fn topo(concepts: &[ConceptRow]) -> Vec<&ConceptRow> {
     }
     out
 }
+
+impl Store {
+    /// Brings a concept's learned cards due now (a misconception showed up in a lesson), so what
+    /// went wrong comes back in the next review.
+    pub fn pull_forward_concept(
+        &mut self,
+        profile_id: i64,
+        course_id: &str,
+        concept_id: &str,
+        now: i64,
+    ) -> Result<usize> {
+        self.write(|tx| {
+            Ok(tx.execute(
+                "UPDATE cards SET due = min(due, ?4) WHERE profile_id = ?1 AND course_id = ?2 AND state != 'new'
+                   AND check_id IN (SELECT id FROM checks WHERE course_id = ?2 AND concept_id = ?3)",
+                params![profile_id, course_id, concept_id, now],
+            )?)
+        })
+    }
+}

@@ -362,7 +362,10 @@ const STOP_WORDS: &[&str] = &[
 pub fn content_words(s: &str) -> Vec<String> {
     s.to_lowercase()
         .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 2 && !STOP_WORDS.contains(w))
+        .filter(|w| {
+            (w.chars().count() >= 2 || w.chars().any(|c| c.is_ascii_digit()))
+                && !STOP_WORDS.contains(w)
+        })
         .map(str::to_string)
         .collect()
 }
