@@ -10,6 +10,9 @@ use clap::{Args, Parser, Subcommand};
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
+    /// Log key-to-frame latency (p50/p95) to the log file on exit.
+    #[arg(long)]
+    pub frame_stats: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

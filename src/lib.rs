@@ -5,7 +5,10 @@
 //! - [`config`], [`paths`], [`logging`]: settings file, directories, log file.
 //! - [`commands`]: the CLI subcommands, sharing one [`commands::Env`].
 //! - [`cli`]: clap definitions.
+//! - [`curriculum`], [`srs`], [`store`], [`tutor`]: courses, scheduling, progress, lessons.
+//! - [`app`] (pure state + update + driver) and [`ui`] (render): the terminal app.
 
+pub mod app;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -16,3 +19,4 @@ pub mod paths;
 pub mod srs;
 pub mod store;
 pub mod tutor;
+pub mod ui;

@@ -21,11 +21,21 @@ fn main() -> std::process::ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     use std::process::ExitCode;
+    let frame_stats = cli.frame_stats;
     let env = Env::new(cli.global)?;
     let _log = tutor::logging::init(&env.paths.state_dir);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "tutor starting");
     match cli.command {
-        None => engine_cmds::chat_plain(&env, None, None, 256)?,
+        None => {
+            use std::io::IsTerminal;
+            if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+                eprintln!(
+                    "tutor: the app needs a terminal. For line mode use `tutor learn COURSE --plain` or `tutor review --plain`."
+                );
+                return Ok(ExitCode::FAILURE);
+            }
+            tutor::app::driver::run(env, frame_stats)?
+        }
         Some(Command::Chat {
             plain: _,
             system,

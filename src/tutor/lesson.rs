@@ -72,6 +72,8 @@ pub struct Lesson {
     pub params: GenParams,
     /// Tutor-reply latencies (ms to the end of each model reply), for `tutor eval`.
     pub latencies_ms: Vec<f64>,
+    /// Set from another thread (Esc in the TUI) to stop the reply being generated.
+    pub interrupt: crate::engine::CancelToken,
 }
 
 /// Feeds one event out.
@@ -102,6 +104,7 @@ impl Lesson {
                 ..GenParams::default()
             },
             latencies_ms: Vec::new(),
+            interrupt: crate::engine::CancelToken::default(),
         })
     }
 
@@ -490,6 +493,7 @@ impl Lesson {
     /// stricter instruction on a leak, then replaced by the teacher's text.
     fn model_move(&mut self, mv: &Move, backend: &dyn ChatBackend, sink: &mut Sink<'_>) -> String {
         let name = mv.name().to_string();
+        self.interrupt.reset();
         sink(LessonEvent::TutorStart { mv: name.clone() });
         let Some(instr) = prompt::instruction(&self.concept, mv, &self.guard) else {
             return String::new();
@@ -549,6 +553,16 @@ impl Lesson {
         let mut text = String::new();
         let mut shown = 0usize;
         while let Some(ev) = generation.events.blocking_recv() {
+            if self.interrupt.is_cancelled() {
+                // The student stopped the reply: keep what was checked and shown so far.
+                generation.cancel.cancel();
+                while generation.events.blocking_recv().is_some() {}
+                text.truncate(shown);
+                if text.trim().is_empty() {
+                    text = "…".into();
+                }
+                break;
+            }
             match ev {
                 GenEvent::Token(t) => {
                     text.push_str(&t);

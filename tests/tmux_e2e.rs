@@ -1,0 +1,247 @@
+//! End-to-end: the real `tutor` binary with the real model in `tmux`, driven by `send-keys` and
+//! read with `capture-pane`: start, open the fractions course, answer a check in a lesson, stop a
+//! streaming reply with Esc, finish a review, quit; the review is in `tutor stats --json` and the
+//! terminal is back in cooked mode. Then a tmux session is killed mid-lesson and the database
+//! must still be sound.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    name: String,
+}
+
+impl Tmux {
+    fn start(name: &str, home: &Path, extra: &str) -> Self {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", name])
+            .status();
+        let bin = env!("CARGO_BIN_EXE_tutor");
+        let model = common::model_path();
+        let script = format!(
+            "TUTOR_HOME='{}' USER=e2e '{bin}' --model '{}' --threads 1 {extra}; stty -a > '{}/stty.txt'; sleep 600",
+            home.display(),
+            model.display(),
+            home.display()
+        );
+        let ok = Command::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                name,
+                "-x",
+                "100",
+                "-y",
+                "32",
+                "bash",
+                "-c",
+                &script,
+            ])
+            .status()
+            .expect("tmux is installed (make deps)");
+        assert!(ok.success());
+        Self { name: name.into() }
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.name])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", self.name.as_str()];
+        args.extend(keys);
+        assert!(Command::new("tmux").args(&args).status().unwrap().success());
+    }
+
+    fn type_line(&self, text: &str) {
+        self.keys(&["-l", text]);
+        self.keys(&["Enter"]);
+    }
+
+    fn wait_for(&self, what: &str, secs: u64) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let s = self.screen();
+            if s.contains(what) {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what:?}; screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(40));
+        }
+    }
+
+    /// Waits until the tutor is not streaming.
+    fn wait_idle(&self, secs: u64) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            std::thread::sleep(Duration::from_millis(150));
+            let s = self.screen();
+            if !s.contains("Esc stops the reply") {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the tutor never finished; screen:\n{s}"
+            );
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.name])
+            .status();
+    }
+}
+
+fn tutor_json(home: &Path, args: &[&str]) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_tutor"))
+        .args(args)
+        .env("TUTOR_HOME", home)
+        .env("USER", "e2e")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn a_student_session_in_tmux() {
+    let home = tempfile::tempdir().unwrap();
+    let t = Tmux::start("tutor-e2e-a", home.path(), "--frame-stats");
+    t.wait_for("Model: ready", 60);
+    // The fractions course map, then its first concept.
+    t.keys(&["m"]);
+    t.wait_for("What is a fraction?", 10);
+    t.keys(&["Enter"]);
+    t.wait_for("tutor:", 20);
+    t.wait_idle(60);
+    // Talk until the first check; stop one streaming reply with Esc on the way.
+    let mut stopped = false;
+    for line in ["sharing things", "equal slices", "okay"] {
+        t.type_line(line);
+        if !stopped {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while Instant::now() < deadline {
+                if t.screen().contains("Esc stops the reply") {
+                    t.keys(&["Escape"]);
+                    stopped = true;
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+        let s = t.wait_idle(60);
+        assert!(s.contains("Lesson"), "left the lesson unexpectedly:\n{s}");
+    }
+    assert!(stopped, "never saw a streaming reply to stop");
+    let s = t.wait_for("Is each piece one quarter of the bar?", 60);
+    assert!(s.contains("b) No, because the pieces are not equal"), "{s}");
+    t.type_line("b");
+    t.wait_for("That's right", 30);
+    // Leave the lesson, do a review.
+    t.wait_idle(60);
+    t.keys(&["Escape"]);
+    t.wait_for("Course map", 10);
+    t.keys(&["Escape"]);
+    t.wait_for("Courses", 10);
+    t.keys(&["r"]);
+    let s = t.wait_for("Review ·", 10);
+    assert!(s.contains("answer"), "{s}");
+    t.type_line("?");
+    t.wait_for("Saved. Next review", 10);
+    t.keys(&["Escape"]);
+    t.wait_for("Courses", 10);
+    t.keys(&["q"]);
+    let stty = home.path().join("stty.txt");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !stty.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let modes = std::fs::read_to_string(&stty).expect("tutor exited and the shell ran stty");
+    assert!(
+        modes.contains(" icanon") && modes.contains(" echo "),
+        "terminal left in raw mode: {modes}"
+    );
+    let stats = tutor_json(home.path(), &["stats", "--json"]);
+    assert!(
+        stats["reviews_total"].as_u64().unwrap() >= 2,
+        "lesson check + review: {stats}"
+    );
+    let log = std::fs::read_to_string(home.path().join("logs/tutor.log")).unwrap_or_default();
+    assert!(log.contains("first frame"), "first-frame time is logged");
+    assert!(
+        log.contains("key-to-frame ms"),
+        "--frame-stats logs latency"
+    );
+}
+
+#[test]
+fn killing_the_terminal_mid_lesson_leaves_a_sound_database() {
+    let home = tempfile::tempdir().unwrap();
+    let t = Tmux::start("tutor-e2e-b", home.path(), "");
+    t.wait_for("Model: ready", 60);
+    t.keys(&["c"]);
+    t.wait_for("tutor:", 20);
+    t.wait_idle(60);
+    t.type_line("I think it is about pieces");
+    std::thread::sleep(Duration::from_millis(300));
+    drop(t); // kill-session: the tutor gets SIGHUP mid-lesson
+    std::thread::sleep(Duration::from_millis(1500));
+    let conn = rusqlite::Connection::open(home.path().join("tutor.sqlite3")).unwrap();
+    let ok: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ok, "ok");
+    let lines: i64 = conn
+        .query_row("SELECT count(*) FROM transcript", [], |r| r.get(0))
+        .unwrap();
+    assert!(
+        lines >= 2,
+        "the tutor's first line and the student's line were saved as they happened ({lines})"
+    );
+    let student: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM transcript WHERE role = 'student'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(student, 1);
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let home = tempfile::tempdir().unwrap();
+    // --data-dir puts the unique temp path on the command line, so pkill finds this tutor only.
+    let extra = format!("--data-dir '{}'", home.path().display());
+    let t = Tmux::start("tutor-e2e-c", home.path(), &extra);
+    t.wait_for("Model: ready", 60);
+    // Anchored at the binary, so the wrapping `bash -c` (same arguments in its script) is spared.
+    let pattern = format!("^{} .*data-dir {}", env!("CARGO_BIN_EXE_tutor"), home.path().display());
+    assert!(Command::new("pkill").args(["-TERM", "-f", &pattern]).status().unwrap().success());
+    let stty = home.path().join("stty.txt");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !stty.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let modes = std::fs::read_to_string(&stty).expect("tutor exited on SIGTERM");
+    assert!(modes.contains(" icanon") && modes.contains(" echo "), "{modes}");
+    assert!(!t.screen().contains("Courses"), "the alternate screen was left");
+}
