@@ -234,14 +234,30 @@ fn sigterm_restores_the_terminal() {
     let t = Tmux::start("tutor-e2e-c", home.path(), &extra);
     t.wait_for("Model: ready", 60);
     // Anchored at the binary, so the wrapping `bash -c` (same arguments in its script) is spared.
-    let pattern = format!("^{} .*data-dir {}", env!("CARGO_BIN_EXE_tutor"), home.path().display());
-    assert!(Command::new("pkill").args(["-TERM", "-f", &pattern]).status().unwrap().success());
+    let pattern = format!(
+        "^{} .*data-dir {}",
+        env!("CARGO_BIN_EXE_tutor"),
+        home.path().display()
+    );
+    assert!(
+        Command::new("pkill")
+            .args(["-TERM", "-f", &pattern])
+            .status()
+            .unwrap()
+            .success()
+    );
     let stty = home.path().join("stty.txt");
     let deadline = Instant::now() + Duration::from_secs(10);
     while !stty.exists() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
     let modes = std::fs::read_to_string(&stty).expect("tutor exited on SIGTERM");
-    assert!(modes.contains(" icanon") && modes.contains(" echo "), "{modes}");
-    assert!(!t.screen().contains("Courses"), "the alternate screen was left");
+    assert!(
+        modes.contains(" icanon") && modes.contains(" echo "),
+        "{modes}"
+    );
+    assert!(
+        !t.screen().contains("Courses"),
+        "the alternate screen was left"
+    );
 }
