@@ -37,20 +37,13 @@ fn course(checks: usize) -> Course {
             questions: vec![],
             misconceptions: vec![],
             checks: (0..per)
-                .map(|k| Check {
-                    id: format!("k{c}-{k}"),
-                    kind: CheckKind::Short,
-                    prompt: format!("Question {c}/{k}"),
-                    answer: "a".into(),
-                    accept: vec![],
-                    tolerance: None,
-                    choices: vec![],
-                    hints: vec![],
-                    explanation: String::new(),
-                    rubric: vec![],
-                    id_pos: Default::default(),
-                    answer_pos: Default::default(),
-                    key_pos: Default::default(),
+                .map(|k| {
+                    Check::new(
+                        &format!("k{c}-{k}"),
+                        CheckKind::Short,
+                        &format!("Question {c}/{k}"),
+                        "a",
+                    )
                 })
                 .collect(),
             id_pos: Default::default(),

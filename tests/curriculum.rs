@@ -333,21 +333,7 @@ fn library_loads_bundled_user_and_path_courses_with_overrides_and_problems() {
 }
 
 fn check(kind: CheckKind, answer: &str) -> Check {
-    Check {
-        id: "c".into(),
-        kind,
-        prompt: "?".into(),
-        answer: answer.into(),
-        accept: vec![],
-        tolerance: None,
-        choices: vec![],
-        hints: vec![],
-        explanation: String::new(),
-        rubric: vec![],
-        id_pos: Default::default(),
-        answer_pos: Default::default(),
-        key_pos: Default::default(),
-    }
+    Check::new("c", kind, "?", answer)
 }
 
 #[test]

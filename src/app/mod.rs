@@ -218,21 +218,11 @@ fn is_text_key(k: &KeyEvent) -> Option<char> {
 }
 
 fn review_check(card: &ReviewCard) -> Check {
-    Check {
-        id: card.check_id.clone(),
-        kind: card.kind,
-        prompt: card.prompt.clone(),
-        answer: card.answer.clone(),
-        accept: card.accept.clone(),
-        tolerance: card.tolerance,
-        choices: card.choices.clone(),
-        hints: card.hints.clone(),
-        explanation: card.explanation.clone(),
-        rubric: Vec::new(),
-        id_pos: Default::default(),
-        answer_pos: Default::default(),
-        key_pos: Default::default(),
-    }
+    let mut c = Check::new(&card.check_id, card.kind, &card.prompt, &card.answer);
+    c.accept = card.accept.clone();
+    c.tolerance = card.tolerance;
+    c.choices = card.choices.clone();
+    c
 }
 
 /// Applies one message; returns what the driver must do. `now` stamps response times.

@@ -150,6 +150,26 @@ pub struct Check {
 }
 
 impl Check {
+    /// A check with only its essentials (no hints, choices or explanation); for code that
+    /// builds checks rather than reading them from a file.
+    pub fn new(id: &str, kind: CheckKind, prompt: &str, answer: &str) -> Self {
+        Self {
+            id: id.into(),
+            kind,
+            prompt: prompt.into(),
+            answer: answer.into(),
+            accept: Vec::new(),
+            tolerance: None,
+            choices: Vec::new(),
+            hints: Vec::new(),
+            explanation: String::new(),
+            rubric: Vec::new(),
+            id_pos: Pos::default(),
+            answer_pos: Pos::default(),
+            key_pos: Default::default(),
+        }
+    }
+
     /// Where `key` is written, else where the check's id is.
     pub fn pos_of(&self, key: &str) -> Pos {
         self.key_pos.get(key).copied().unwrap_or(self.id_pos)

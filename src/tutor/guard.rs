@@ -241,21 +241,9 @@ mod tests {
     use super::*;
 
     fn check(kind: CheckKind, answer: &str, accept: &[&str]) -> Check {
-        Check {
-            id: format!("c-{answer}"),
-            kind,
-            prompt: String::new(),
-            answer: answer.into(),
-            accept: accept.iter().map(|s| s.to_string()).collect(),
-            tolerance: None,
-            choices: vec![],
-            hints: vec![],
-            explanation: String::new(),
-            rubric: vec![],
-            id_pos: Default::default(),
-            answer_pos: Default::default(),
-            key_pos: Default::default(),
-        }
+        let mut c = Check::new(&format!("c-{answer}"), kind, "", answer);
+        c.accept = accept.iter().map(|s| s.to_string()).collect();
+        c
     }
 
     #[test]
