@@ -10,6 +10,9 @@ use clap::{Args, Parser, Subcommand};
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
+    /// Open the teacher view (class mastery, stuck items, lessons, report export).
+    #[arg(long)]
+    pub teacher: bool,
     /// Log key-to-frame latency (p50/p95) to the log file on exit.
     #[arg(long)]
     pub frame_stats: bool,

@@ -22,6 +22,7 @@ fn main() -> std::process::ExitCode {
 fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     use std::process::ExitCode;
     let frame_stats = cli.frame_stats;
+    let teacher = cli.teacher;
     let env = Env::new(cli.global)?;
     let _log = tutor::logging::init(&env.paths.state_dir);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "tutor starting");
@@ -34,7 +35,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 );
                 return Ok(ExitCode::FAILURE);
             }
-            tutor::app::driver::run(env, frame_stats)?
+            tutor::app::driver::run(env, frame_stats, teacher)?
         }
         Some(Command::Chat {
             plain: _,

@@ -344,7 +344,16 @@ fn teacher_view() {
                 row("ben", "comparing", 0.0, 0, 0),
             ],
             stuck: vec![("ben".into(), "fractions".into(), "wf-pizza".into(), 3)],
-            transcripts: vec![],
+            transcripts: vec![tutor::store::sessions::SessionInfo {
+                id: 12,
+                profile: "ben".into(),
+                course_id: "fractions".into(),
+                concept_id: "what-is-a-fraction".into(),
+                started_at: 0,
+                ended_at: None,
+                turns: 9,
+                summary: None,
+            }],
         })),
     );
     draw(&a, "teacher");

@@ -476,6 +476,26 @@ impl Ctx {
                     transcripts,
                 })));
             }
+            Effect::OpenTranscript(id) => {
+                let lines = self.store.transcript(id, None)?;
+                let entries = lines
+                    .into_iter()
+                    .map(|l| Entry {
+                        who: match (l.role.as_str(), l.r#move.as_deref()) {
+                            ("student", _) => Who::Student,
+                            (_, Some("pose-check")) => Who::Check,
+                            (_, Some("feedback" | "summarize")) => Who::Feedback,
+                            ("system", _) => Who::Note,
+                            _ => Who::Tutor,
+                        },
+                        text: l.content,
+                    })
+                    .collect();
+                send(Msg::Transcript {
+                    title: format!("Lesson #{id} (read-only)"),
+                    entries,
+                });
+            }
             Effect::ExportReport => {
                 let rows = self.store.report(now())?;
                 let path = self.env.paths.data_dir.join(format!(
@@ -498,6 +518,7 @@ impl Ctx {
                 } else {
                     "default".into()
                 });
+                let reload = c.model != self.env.config.model;
                 match c.save(&self.env.paths.config_file) {
                     Ok(()) => {
                         self.env.config = c;
@@ -505,6 +526,10 @@ impl Ctx {
                             "Settings saved to {}",
                             self.env.paths.config_file.display()
                         )));
+                        if reload && let Ok(spec) = self.env.model_spec() {
+                            // New threads / GPU layers: reload on the engine thread, no restart.
+                            forward_load(self.engine.load(spec), self.tx.clone());
+                        }
                     }
                     Err(e) => send(Msg::Status(e.to_string())),
                 }
@@ -512,6 +537,25 @@ impl Ctx {
         }
         Ok(())
     }
+}
+
+/// Forwards a model load's progress and outcome to the UI.
+fn forward_load(
+    mut load: tokio::sync::mpsc::UnboundedReceiver<LoadEvent>,
+    tx: UnboundedSender<Msg>,
+) {
+    tokio::spawn(async move {
+        while let Some(ev) = load.recv().await {
+            let m = match ev {
+                LoadEvent::Progress(p) => ModelStatus::Loading(p),
+                LoadEvent::Loaded(info) => {
+                    ModelStatus::Ready(format!("{}, {}", info.name, info.quantization))
+                }
+                LoadEvent::Failed(e) => ModelStatus::Failed(e.to_string()),
+            };
+            let _ = tx.send(Msg::Model(m));
+        }
+    });
 }
 
 fn profiles(store: &Store) -> Result<Vec<ProfileItem>, StoreError> {
@@ -564,16 +608,21 @@ fn mouse_key(kind: MouseEventKind) -> Option<KeyEvent> {
 }
 
 /// Runs the TUI until the student quits. `frame_stats` logs key-to-frame latency.
-pub fn run(env: Env, frame_stats: bool) -> Result<(), DriverError> {
+pub fn run(env: Env, frame_stats: bool, teacher: bool) -> Result<(), DriverError> {
     let started = Instant::now();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    rt.block_on(run_async(env, frame_stats, started))
+    rt.block_on(run_async(env, frame_stats, teacher, started))
 }
 
-async fn run_async(env: Env, frame_stats: bool, started: Instant) -> Result<(), DriverError> {
+async fn run_async(
+    env: Env,
+    frame_stats: bool,
+    teacher: bool,
+    started: Instant,
+) -> Result<(), DriverError> {
     install_panic_hook();
     enable_raw_mode()?;
     let _guard = TerminalGuard;
@@ -616,22 +665,7 @@ async fn run_async(env: Env, frame_stats: bool, started: Instant) -> Result<(), 
     }
     // The model loads in the background.
     match env.model_spec() {
-        Ok(spec) => {
-            let mut load = engine.load(spec);
-            let tx2 = tx.clone();
-            tokio::spawn(async move {
-                while let Some(ev) = load.recv().await {
-                    let m = match ev {
-                        LoadEvent::Progress(p) => ModelStatus::Loading(p),
-                        LoadEvent::Loaded(info) => {
-                            ModelStatus::Ready(format!("{}, {}", info.name, info.quantization))
-                        }
-                        LoadEvent::Failed(e) => ModelStatus::Failed(e.to_string()),
-                    };
-                    let _ = tx2.send(Msg::Model(m));
-                }
-            });
-        }
+        Ok(spec) => forward_load(engine.load(spec), tx.clone()),
         Err(e) => {
             let _ = tx.send(Msg::Model(ModelStatus::Missing(e.to_string())));
         }
@@ -644,6 +678,9 @@ async fn run_async(env: Env, frame_stats: bool, started: Instant) -> Result<(), 
         let p = ctx.store.default_profile(&os_user_name())?;
         ctx.choose(p)?;
         update(&mut app, Msg::Home(ctx.home()?), Instant::now());
+    }
+    if teacher {
+        ctx.run(Effect::LoadTeacher)?;
     }
     let mut events = EventStream::new();
     #[cfg(unix)]

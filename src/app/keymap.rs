@@ -35,6 +35,7 @@ pub enum Action {
     Rate4,
     NewProfile,
     Export,
+    SwitchPane,
 }
 
 impl Action {
@@ -66,6 +67,7 @@ impl Action {
             Self::Rate4 => "rate-4",
             Self::NewProfile => "new-profile",
             Self::Export => "export",
+            Self::SwitchPane => "switch-pane",
         }
     }
 
@@ -97,6 +99,7 @@ impl Action {
             Self::Rate4 => "rate: easy",
             Self::NewProfile => "create a profile",
             Self::Export => "export the class report",
+            Self::SwitchPane => "switch between the table and the lessons",
         }
     }
 }
@@ -212,7 +215,11 @@ impl Default for Keymap {
         stats.extend(global.clone());
         maps.insert(Screen::Stats, stats);
         let mut teacher = nav.clone();
-        teacher.extend([(c('x'), Export), (c('q'), Back)]);
+        teacher.extend([
+            (c('x'), Export),
+            (k(KeyCode::Tab), SwitchPane),
+            (c('q'), Back),
+        ]);
         teacher.extend(global.clone());
         maps.insert(Screen::Teacher, teacher);
         let mut settings = nav;

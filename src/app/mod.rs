@@ -75,6 +75,8 @@ pub struct App {
     pub stats: Option<StatsData>,
     pub stats_scroll: u16,
     pub teacher: Option<TeacherData>,
+    /// In the teacher view: the lessons list has the focus (else the mastery table).
+    pub teacher_lessons: bool,
     pub settings: SettingsView,
     pub prompt: Option<Prompt>,
     /// A one-line message (saved, error, ...).
@@ -104,6 +106,11 @@ pub enum Msg {
     ReviewSaved(String),
     Stats(Box<StatsData>),
     Teacher(Box<TeacherData>),
+    /// A saved lesson, opened read-only from the teacher view.
+    Transcript {
+        title: String,
+        entries: Vec<Entry>,
+    },
     PinRejected(String),
     ProfileCreated(String),
     Status(String),
@@ -136,6 +143,7 @@ pub enum Effect {
     },
     LoadStats,
     LoadTeacher,
+    OpenTranscript(i64),
     ExportReport,
     SaveSettings(SettingsView),
 }
@@ -157,6 +165,7 @@ impl App {
             stats: None,
             stats_scroll: 0,
             teacher: None,
+            teacher_lessons: false,
             settings: SettingsView {
                 model_path: String::new(),
                 gpu_layers: None,
@@ -197,6 +206,9 @@ impl App {
             Screen::ProfilePicker => self.profiles.len(),
             Screen::Home => self.home.courses.len(),
             Screen::CourseMap => self.course_map.as_ref().map_or(0, |m| m.concepts.len()),
+            Screen::Teacher if self.teacher_lessons => {
+                self.teacher.as_ref().map_or(0, |t| t.transcripts.len())
+            }
             Screen::Teacher => self.teacher.as_ref().map_or(0, |t| t.rows.len()),
             Screen::Settings => 6,
             _ => 0,
@@ -304,6 +316,21 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
         Msg::Teacher(t) => {
             app.teacher = Some(*t);
             app.go(Screen::Teacher);
+            vec![]
+        }
+        Msg::Transcript { title, entries } => {
+            app.lesson = Some(LessonView {
+                course_id: String::new(),
+                concept_id: String::new(),
+                title,
+                entries,
+                streaming: false,
+                input: String::new(),
+                scroll: 0,
+                awaiting_rating: false,
+                done: true,
+            });
+            app.go(Screen::Lesson);
             vec![]
         }
         Msg::PinRejected(profile) => {
@@ -536,8 +563,19 @@ fn on_key(app: &mut App, k: KeyEvent, now: Instant) -> Vec<Effect> {
                 settings_change(&mut app.settings, app.selected, 1);
                 vec![]
             }
+            Screen::Teacher if app.teacher_lessons => app
+                .teacher
+                .as_ref()
+                .and_then(|t| t.transcripts.get(app.selected))
+                .map(|s| vec![Effect::OpenTranscript(s.id)])
+                .unwrap_or_default(),
             _ => vec![],
         },
+        Action::SwitchPane => {
+            app.teacher_lessons = !app.teacher_lessons;
+            app.selected = 0;
+            vec![]
+        }
         Action::Continue => match &app.home.next_lesson {
             Some((course, concept, _)) => vec![Effect::StartLesson {
                 course_id: course.clone(),

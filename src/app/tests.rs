@@ -453,3 +453,49 @@ fn keymap_overrides_from_config() {
         Some(KeyEvent::new(KeyCode::F(1), KeyModifiers::NONE))
     );
 }
+
+#[test]
+fn teacher_view_opens_a_lesson_read_only() {
+    let mut a = app();
+    step(
+        &mut a,
+        Msg::Teacher(Box::new(TeacherData {
+            rows: vec![],
+            stuck: vec![],
+            transcripts: vec![crate::store::sessions::SessionInfo {
+                id: 12,
+                profile: "ben".into(),
+                course_id: "fractions".into(),
+                concept_id: "x".into(),
+                started_at: 0,
+                ended_at: None,
+                turns: 2,
+                summary: None,
+            }],
+        })),
+    );
+    assert_eq!(a.screen, Screen::Teacher);
+    assert_eq!(
+        step(&mut a, key(KeyCode::Enter)),
+        vec![],
+        "the table has the focus"
+    );
+    step(&mut a, key(KeyCode::Tab));
+    assert_eq!(
+        step(&mut a, key(KeyCode::Enter)),
+        vec![Effect::OpenTranscript(12)]
+    );
+    step(
+        &mut a,
+        Msg::Transcript {
+            title: "Lesson #12".into(),
+            entries: vec![Entry {
+                who: Who::Student,
+                text: "hi".into(),
+            }],
+        },
+    );
+    assert_eq!(a.screen, Screen::Lesson);
+    typed(&mut a, "x");
+    assert_eq!(step(&mut a, key(KeyCode::Enter)), vec![], "read-only");
+}

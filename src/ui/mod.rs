@@ -97,7 +97,7 @@ fn footer_keys(app: &App) -> &'static str {
         Screen::Lesson => "Enter send · Ctrl+H hint · Esc stop/leave · PgUp/PgDn scroll · F1 help",
         Screen::Review => "Enter answer · Ctrl+H hint · 1–4 rate · Esc back · F1 help",
         Screen::Stats => "PgUp/PgDn scroll · Esc back · ? help",
-        Screen::Teacher => "x export report · ↑↓ move · Esc back · ? help",
+        Screen::Teacher => "Tab lessons · Enter read · x export report · Esc back · ? help",
         Screen::Settings => "↑↓ choose · ←→ change · Esc save and back · ? help",
     }
 }

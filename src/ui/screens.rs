@@ -330,7 +330,11 @@ pub fn teacher(app: &App, f: &mut Frame, area: Rect, pal: &Palette) {
                 r.reviews,
                 r.lapses
             ),
-            sel(app, i, pal),
+            if app.teacher_lessons {
+                Style::new()
+            } else {
+                sel(app, i, pal)
+            },
         )));
     }
     f.render_widget(
@@ -350,14 +354,27 @@ pub fn teacher(app: &App, f: &mut Frame, area: Rect, pal: &Palette) {
     if lines.is_empty() {
         lines.push(Line::from(Span::styled(" nobody is stuck", pal.dim)));
     }
-    for s in t.transcripts.iter().take(3) {
-        lines.push(Line::from(format!(
-            " lesson #{}: {} · {} › {} ({} lines)",
-            s.id, s.profile, s.course_id, s.concept_id, s.turns
+    let first = if app.teacher_lessons {
+        app.selected.saturating_sub(2)
+    } else {
+        0
+    };
+    for (i, s) in t.transcripts.iter().enumerate().skip(first).take(3) {
+        let style = if app.teacher_lessons {
+            sel(app, i, pal)
+        } else {
+            Style::new()
+        };
+        lines.push(Line::from(Span::styled(
+            format!(
+                " lesson #{}: {} · {} › {} ({} lines)",
+                s.id, s.profile, s.course_id, s.concept_id, s.turns
+            ),
+            style,
         )));
     }
     lines.push(Line::from(Span::styled(
-        " read transcripts with `tutor transcript ID --all`; x exports the report",
+        " Tab: lessons · Enter: read a lesson · x: export the report",
         pal.dim,
     )));
     f.render_widget(
