@@ -255,4 +255,11 @@ fn plain_review_grades_hints_and_ends_on_eof() {
     let stats = tutor(home.path(), &["stats", "--json"]).output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
     assert_eq!(v["reviews_total"], 1);
+    // Too few reviews to fit personal FSRS parameters: it says how many more are needed.
+    let opt = tutor(home.path(), &["optimize"]).output().unwrap();
+    let text = String::from_utf8_lossy(&opt.stdout);
+    assert!(
+        opt.status.success() && text.contains("needs at least 400: 399 more"),
+        "{text}"
+    );
 }
