@@ -57,7 +57,7 @@ pub fn parse(sink: &mut Sink<'_>) -> Option<Course> {
     let course = match course_item {
         Some((k, item)) => match item.as_table_like() {
             Some(t) => {
-                let pos = f.sink.pos(k.span());
+                let pos = f.sink.header_pos(k.span());
                 Some(parse_course_header(f.sink, t, pos))
             }
             None => {
