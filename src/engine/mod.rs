@@ -16,6 +16,7 @@
 
 pub mod discovery;
 pub mod gguf;
+mod session;
 pub mod template;
 pub mod utf8;
 mod worker;
