@@ -139,6 +139,11 @@ pub enum Command {
         #[command(subcommand)]
         command: ProfileCommand,
     },
+    /// Set (or --clear) the teacher PIN that guards the teacher view.
+    TeacherPin {
+        #[arg(long)]
+        clear: bool,
+    },
     /// Fit personal FSRS parameters from the profile's review history.
     Optimize,
     /// Copy the progress database to PATH (default: the backups dir).

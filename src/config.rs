@@ -55,6 +55,8 @@ pub struct UiConfig {
     pub keys: std::collections::BTreeMap<String, String>,
     /// Whether Enter sends (true) or inserts a newline.
     pub enter_sends: Option<bool>,
+    /// Argon2 hash of the teacher PIN (`tutor teacher-pin`); when set, the teacher view asks for it.
+    pub teacher_pin: Option<String>,
 }
 
 /// The whole settings file.

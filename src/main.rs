@@ -106,6 +106,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }
         Some(Command::Transcript { id, all }) => tutor_cmds::transcript(&env, id, all)?,
         Some(Command::Eval { json }) => tutor_cmds::eval_cmd(&env, json)?,
+        Some(Command::TeacherPin { clear }) => store_cmds::teacher_pin(&env, clear)?,
         Some(Command::Optimize) => store_cmds::optimize(&env)?,
         Some(Command::Backup { path }) => store_cmds::backup(&env, path)?,
         Some(Command::Restore { path }) => store_cmds::restore(&env, &path)?,

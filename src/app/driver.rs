@@ -307,8 +307,16 @@ async fn run_async(
         ctx.choose(p)?;
         update(&mut app, Msg::Home(ctx.home()?), Instant::now());
     }
+    app.teacher_locked = env.config.ui.teacher_pin.is_some();
     if teacher {
-        ctx.run(Effect::LoadTeacher)?;
+        if app.teacher_locked {
+            app.prompt = Some(super::Prompt::Teacher {
+                input: String::new(),
+                error: None,
+            });
+        } else {
+            ctx.run(Effect::LoadTeacher)?;
+        }
     }
     let mut events = EventStream::new();
     #[cfg(unix)]

@@ -283,6 +283,20 @@ impl Ctx {
                     send(Msg::Stats(Box::new(s)));
                 }
             }
+            Effect::TeacherPin(pin) => {
+                let ok = self
+                    .env
+                    .config
+                    .ui
+                    .teacher_pin
+                    .as_deref()
+                    .is_none_or(|h| crate::store::profiles::verify_hash(h, &pin));
+                if ok {
+                    self.run(Effect::LoadTeacher)?;
+                } else {
+                    send(Msg::TeacherPinRejected);
+                }
+            }
             Effect::LoadTeacher => {
                 let rows = self.store.report(now())?;
                 let mut stuck: Vec<(String, String, String, u32)> = {

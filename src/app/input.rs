@@ -193,6 +193,13 @@ pub(super) fn on_key(app: &mut App, k: KeyEvent, now: Instant) -> Vec<Effect> {
             app.go(Screen::Settings);
             vec![]
         }
+        Action::Teacher if app.teacher_locked => {
+            app.prompt = Some(Prompt::Teacher {
+                input: String::new(),
+                error: None,
+            });
+            vec![]
+        }
         Action::Teacher => vec![Effect::LoadTeacher],
         Action::Profiles => {
             app.go(Screen::ProfilePicker);
@@ -275,7 +282,9 @@ pub(super) fn on_key(app: &mut App, k: KeyEvent, now: Instant) -> Vec<Effect> {
 
 fn on_prompt_key(prompt: &mut Prompt, k: KeyEvent) -> Option<Effect> {
     let (input, error) = match prompt {
-        Prompt::Pin { input, error, .. } | Prompt::NewProfile { input, error } => (input, error),
+        Prompt::Pin { input, error, .. }
+        | Prompt::NewProfile { input, error }
+        | Prompt::Teacher { input, error } => (input, error),
     };
     match k.code {
         KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => {
@@ -288,6 +297,7 @@ fn on_prompt_key(prompt: &mut Prompt, k: KeyEvent) -> Option<Effect> {
             None
         }
         KeyCode::Enter => match prompt {
+            Prompt::Teacher { input, .. } => Some(Effect::TeacherPin(input.clone())),
             Prompt::Pin { profile, input, .. } => Some(Effect::ChooseProfile {
                 name: profile.clone(),
                 pin: Some(input.clone()),

@@ -49,6 +49,11 @@ pub enum Theme {
 /// A text prompt over the current screen (PIN, new profile name).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Prompt {
+    /// The teacher PIN (before the teacher view).
+    Teacher {
+        input: String,
+        error: Option<String>,
+    },
     Pin {
         profile: String,
         input: String,
@@ -83,6 +88,8 @@ pub struct App {
     /// A one-line message (saved, error, ...).
     pub status: Option<String>,
     pub theme: Theme,
+    /// A teacher PIN is set: the teacher view asks for it.
+    pub teacher_locked: bool,
     pub keymap: Keymap,
     pub quit: bool,
 }
@@ -113,6 +120,7 @@ pub enum Msg {
         entries: Vec<Entry>,
     },
     PinRejected(String),
+    TeacherPinRejected,
     ProfileCreated(String),
     Status(String),
     /// SIGTERM / SIGHUP: leave cleanly.
@@ -144,6 +152,8 @@ pub enum Effect {
     },
     LoadStats,
     LoadTeacher,
+    /// Check the teacher PIN, then open the teacher view.
+    TeacherPin(String),
     OpenTranscript(i64),
     ExportReport,
     SaveSettings(SettingsView),
@@ -180,6 +190,7 @@ impl App {
             prompt: None,
             status: None,
             theme,
+            teacher_locked: false,
             keymap,
             quit: false,
         }
@@ -294,6 +305,7 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
             vec![]
         }
         Msg::Teacher(t) => {
+            app.prompt = None;
             app.teacher = Some(*t);
             app.go(Screen::Teacher);
             vec![]
@@ -321,6 +333,13 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
             });
             vec![]
         }
+        Msg::TeacherPinRejected => {
+            app.prompt = Some(Prompt::Teacher {
+                input: String::new(),
+                error: Some("Wrong PIN, try again.".into()),
+            });
+            vec![]
+        }
         Msg::ProfileCreated(_) => {
             // A profile was chosen (or created): its Home.
             app.prompt = None;
@@ -343,7 +362,9 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
 pub(crate) fn input_of(app: &mut App) -> Option<&mut String> {
     if let Some(p) = app.prompt.as_mut() {
         return Some(match p {
-            Prompt::Pin { input, .. } | Prompt::NewProfile { input, .. } => input,
+            Prompt::Pin { input, .. }
+            | Prompt::NewProfile { input, .. }
+            | Prompt::Teacher { input, .. } => input,
         });
     }
     match app.screen {

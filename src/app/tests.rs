@@ -499,3 +499,21 @@ fn teacher_view_opens_a_lesson_read_only() {
     typed(&mut a, "x");
     assert_eq!(step(&mut a, key(KeyCode::Enter)), vec![], "read-only");
 }
+
+#[test]
+fn the_teacher_view_asks_for_the_teacher_pin_when_one_is_set() {
+    let mut a = app();
+    assert_eq!(step(&mut a, ch('t')), vec![Effect::LoadTeacher]);
+    a.teacher_locked = true;
+    assert_eq!(step(&mut a, ch('t')), vec![]);
+    typed(&mut a, "2468");
+    assert_eq!(
+        step(&mut a, key(KeyCode::Enter)),
+        vec![Effect::TeacherPin("2468".into())]
+    );
+    step(&mut a, Msg::TeacherPinRejected);
+    assert!(matches!(
+        &a.prompt,
+        Some(Prompt::Teacher { error: Some(_), .. })
+    ));
+}

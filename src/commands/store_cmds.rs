@@ -57,6 +57,42 @@ pub fn profile_add(env: &Env, name: &str, pin: bool) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// `tutor teacher-pin [--clear]`: stores the teacher PIN's hash in the config file.
+pub fn teacher_pin(env: &Env, clear: bool) -> Result<(), StoreError> {
+    let mut config = env.config.clone();
+    if clear {
+        config.ui.teacher_pin = None;
+    } else {
+        let pin = match std::env::var("TUTOR_PIN") {
+            Ok(p) => p,
+            Err(_) => {
+                let a = read_line("Teacher PIN: ")?;
+                if a != read_line("Repeat the PIN: ")? {
+                    return Err(StoreError::Invalid(
+                        "the two PINs differ; nothing was changed".into(),
+                    ));
+                }
+                a
+            }
+        };
+        if pin.trim().len() < 4 {
+            return Err(StoreError::Invalid(
+                "a PIN needs at least 4 characters".into(),
+            ));
+        }
+        config.ui.teacher_pin = Some(crate::store::profiles::hash_pin(pin.trim())?);
+    }
+    config
+        .save(&env.paths.config_file)
+        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+    println!(
+        "teacher PIN {} ({})",
+        if clear { "removed" } else { "set" },
+        env.paths.config_file.display()
+    );
+    Ok(())
+}
+
 /// `tutor profile list`.
 pub fn profile_list(env: &Env) -> Result<(), StoreError> {
     let mut store = open_store(env, &library(env, &[]))?;

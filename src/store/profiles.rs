@@ -69,6 +69,15 @@ pub fn hash_pin(pin: &str) -> Result<String> {
         .map_err(|e| StoreError::Invalid(e.to_string()))
 }
 
+/// Whether `pin` matches an Argon2 hash from [`hash_pin`].
+pub fn verify_hash(hash: &str, pin: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(pin.trim().as_bytes(), &h)
+            .is_ok()
+    })
+}
+
 impl Store {
     /// All profiles, by name.
     pub fn profiles(&self) -> Result<Vec<Profile>> {

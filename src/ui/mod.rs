@@ -166,6 +166,7 @@ fn prompt(p: &Prompt, f: &mut Frame, pal: &Palette) {
         Prompt::NewProfile { input, error } => {
             ("New profile: name".to_string(), input, error, false)
         }
+        Prompt::Teacher { input, error } => ("Teacher PIN".to_string(), input, error, true),
     };
     let area = centered(f.area(), 44, 5);
     f.render_widget(Clear, area);
