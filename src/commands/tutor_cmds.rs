@@ -164,10 +164,6 @@ pub fn learn_plain(env: &Env, course: &str, concept: Option<&str>) -> Result<(),
     let entry = lib.resolve(course).map_err(|_| {
         TutorCmdError::Usage(format!("unknown course {course:?}; see `tutor courses`"))
     })?;
-    if extra.len() == 1 {
-        super::progress::sync_entry(&mut store, &entry)?;
-        store.ensure_cards(profile.id)?;
-    }
     let sched = scheduler(env, &profile);
     let concept_id = match concept {
         Some(c) => c.to_string(),
