@@ -463,3 +463,32 @@ fn the_loader_never_panics_on_mutated_courses() {
         let _ = load_str("mutant.toml", &text);
     }
 }
+
+/// Found by the fuzzer: toml_edit 0.23 panics ("all items have spans") on this input. The loader
+/// must report a syntax error instead.
+#[test]
+fn fuzzer_found_input_is_a_syntax_error_not_a_panic() {
+    const INPUT: &[u8] = &[
+        32, 61, 61, 116, 34, 32, 61, 32, 115, 0, 0, 0, 0, 116, 101, 34, 111, 10, 46, 115, 108, 0,
+        101, 102, 32, 61, 0, 0, 0, 199, 32, 103, 114, 105, 100, 109, 10, 46, 115, 108, 0, 116, 34,
+        32, 61, 32, 115, 0, 0, 0, 0, 116, 101, 34, 111, 10, 46, 115, 108, 0, 101, 102, 32, 61, 0,
+        0, 0, 199, 32, 103, 114, 105, 100, 109, 10, 46, 115, 108, 0, 101, 0, 101, 102, 255, 32, 61,
+        32, 115, 116, 101, 34, 111, 10, 46, 115, 108, 0, 101, 102, 32, 61, 0, 0, 0, 199, 34, 103,
+        114, 105, 100, 109, 10, 46, 115, 108, 0, 61, 126, 34, 34,
+    ];
+    let text = String::from_utf8_lossy(INPUT);
+    let loaded = load_str("fuzz.toml", &text);
+    assert!(loaded.course.is_none());
+    assert!(
+        loaded.diagnostics[0].message.starts_with("TOML syntax"),
+        "{:?}",
+        loaded.diagnostics
+    );
+    assert_eq!(
+        (
+            loaded.diagnostics[0].pos.line,
+            loaded.diagnostics[0].pos.col
+        ),
+        (1, 3)
+    );
+}

@@ -40,14 +40,31 @@ const MISCONCEPTION_KEYS: &[&str] = &["belief", "response"];
 
 /// Parses the sink's text. `None` when the TOML itself cannot be read or `[course]` is unusable.
 pub fn parse(sink: &mut Sink<'_>) -> Option<Course> {
-    let doc = match Document::parse(sink.text) {
+    // The `toml` crate checks the syntax first: toml_edit 0.23 panics ("all items have spans")
+    // on some malformed input that the fuzzer found, and `toml` reports it as a normal error.
+    let syntax = toml::from_str::<toml::Table>(sink.text)
+        .err()
+        .map(|e| (e.span(), e.message().to_string()));
+    let parsed = match syntax {
+        Some(err) => Err(err),
+        None => match std::panic::catch_unwind(|| Document::parse(sink.text)) {
+            Ok(r) => r.map_err(|e| (e.span(), e.message().to_string())),
+            Err(_) => Err((None, "the file could not be read as TOML".to_string())),
+        },
+    };
+    let doc = match parsed {
         Ok(d) => d,
-        Err(e) => {
-            let pos = sink.pos(e.span());
-            let msg = e.message().trim().replace('\n', "; ");
-            sink.error(pos, format!("TOML syntax: {msg}"), Some(
-                "check quotes, brackets and `key = value` pairs on this line (multi-line text needs \"\"\" ... \"\"\")".to_string(),
-            ));
+        Err((span, message)) => {
+            let pos = sink.pos(span);
+            let msg = message.trim().replace('\n', "; ");
+            sink.error(
+                pos,
+                format!("TOML syntax: {msg}"),
+                Some(
+                    "check quotes, brackets and `key = value` pairs on this line (multi-line text needs \"\"\" ... \"\"\")"
+                        .to_string(),
+                ),
+            );
             return None;
         }
     };
