@@ -32,6 +32,15 @@ fn iso_date(day: i64) -> String {
         .unwrap_or_default()
 }
 
+fn day_counts(days: &BTreeMap<i64, u32>) -> Vec<DayCount> {
+    days.iter()
+        .map(|(d, c)| DayCount {
+            date: iso_date(*d),
+            count: *c,
+        })
+        .collect()
+}
+
 /// One day's count.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DayCount {
@@ -73,6 +82,15 @@ pub struct Stats {
 }
 
 impl Store {
+    /// (id, title) of a course's active concepts, in file order.
+    fn concept_titles(&self, course_id: &str) -> Result<Vec<(String, String)>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT id, title FROM concepts WHERE course_id = ?1 AND retired = 0 ORDER BY position",
+        )?;
+        let rows = st.query_map([course_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// The statistics of one profile at `now`.
     pub fn stats(
         &self,
@@ -114,13 +132,7 @@ impl Store {
                 }
             }
         }
-        let reviews_per_day = per_day
-            .iter()
-            .map(|(d, c)| DayCount {
-                date: iso_date(*d),
-                count: *c,
-            })
-            .collect();
+        let reviews_per_day = day_counts(&per_day);
         // Streak: consecutive days with a review, ending today (or yesterday, if not yet today).
         let mut streak = 0u32;
         let mut day = if per_day.get(&today).copied().unwrap_or(0) > 0 {
@@ -152,13 +164,7 @@ impl Store {
                 *forecast.entry(d).or_default() += 1;
             }
         }
-        let forecast = forecast
-            .iter()
-            .map(|(d, c)| DayCount {
-                date: iso_date(*d),
-                count: *c,
-            })
-            .collect();
+        let forecast = day_counts(&forecast);
         let mut courses = Vec::new();
         let course_rows: Vec<(String, String)> = {
             let mut st = self
@@ -170,12 +176,7 @@ impl Store {
         for (cid, ctitle) in course_rows {
             let cards = self.course_cards(pid, &cid)?;
             let mut concepts = Vec::new();
-            let mut st = self.conn.prepare_cached(
-                "SELECT id, title FROM concepts WHERE course_id = ?1 AND retired = 0 ORDER BY position",
-            )?;
-            let rows: Vec<(String, String)> = st
-                .query_map([&cid], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<rusqlite::Result<_>>()?;
+            let rows = self.concept_titles(&cid)?;
             for (id, title) in rows {
                 let mine: Vec<_> = cards.iter().filter(|c| c.concept_id == id).collect();
                 let mem: Vec<_> = mine.iter().map(|c| c.memory).collect();
@@ -251,12 +252,7 @@ impl Store {
             };
             for cid in self.course_ids()? {
                 let mastery = self.concept_mastery(p.id, &cid, &sched, now)?;
-                let mut st = self.conn.prepare_cached(
-                    "SELECT id, title FROM concepts WHERE course_id = ?1 AND retired = 0 ORDER BY position",
-                )?;
-                let rows: Vec<(String, String)> = st
-                    .query_map([&cid], |r| Ok((r.get(0)?, r.get(1)?)))?
-                    .collect::<rusqlite::Result<_>>()?;
+                let rows = self.concept_titles(&cid)?;
                 for (concept, title) in rows {
                     let key = (cid.clone(), concept.clone());
                     let (reviews, lapses, last, ms) =
