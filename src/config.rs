@@ -53,8 +53,6 @@ pub struct UiConfig {
     /// Key overrides: action name -> key (e.g. `hint = "ctrl-h"`).
     #[serde(default)]
     pub keys: std::collections::BTreeMap<String, String>,
-    /// Whether Enter sends (true) or inserts a newline.
-    pub enter_sends: Option<bool>,
     /// Argon2 hash of the teacher PIN (`tutor teacher-pin`); when set, the teacher view asks for it.
     pub teacher_pin: Option<String>,
 }

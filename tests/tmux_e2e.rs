@@ -106,6 +106,16 @@ impl Drop for Tmux {
     }
 }
 
+/// The `stty -a` the wrapping shell records once tutor has exited (10 s at most).
+fn terminal_modes_after_exit(home: &Path) -> String {
+    let stty = home.join("stty.txt");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !stty.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::fs::read_to_string(&stty).expect("tutor exited and the shell ran stty")
+}
+
 fn tutor_json(home: &Path, args: &[&str]) -> serde_json::Value {
     let out = Command::new(env!("CARGO_BIN_EXE_tutor"))
         .args(args)
@@ -169,12 +179,7 @@ fn a_student_session_in_tmux() {
     t.keys(&["Escape"]);
     t.wait_for("Courses", 10);
     t.keys(&["q"]);
-    let stty = home.path().join("stty.txt");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !stty.exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let modes = std::fs::read_to_string(&stty).expect("tutor exited and the shell ran stty");
+    let modes = terminal_modes_after_exit(home.path());
     assert!(
         modes.contains(" icanon") && modes.contains(" echo "),
         "terminal left in raw mode: {modes}"
@@ -246,12 +251,7 @@ fn sigterm_restores_the_terminal() {
             .unwrap()
             .success()
     );
-    let stty = home.path().join("stty.txt");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !stty.exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let modes = std::fs::read_to_string(&stty).expect("tutor exited on SIGTERM");
+    let modes = terminal_modes_after_exit(home.path());
     assert!(
         modes.contains(" icanon") && modes.contains(" echo "),
         "{modes}"

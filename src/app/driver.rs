@@ -222,7 +222,6 @@ pub fn settings_view(env: &Env) -> SettingsView {
         temperature: m.temperature.unwrap_or(0.6),
         retention: env.config.review.desired_retention.unwrap_or(0.9),
         high_contrast: env.config.ui.theme.as_deref() == Some("high-contrast"),
-        selected: 0,
         dirty: false,
     }
 }

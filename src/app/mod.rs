@@ -184,7 +184,6 @@ impl App {
                 temperature: 0.6,
                 retention: 0.9,
                 high_contrast: false,
-                selected: 0,
                 dirty: false,
             },
             prompt: None,

@@ -157,7 +157,6 @@ pub struct SettingsView {
     pub temperature: f32,
     pub retention: f32,
     pub high_contrast: bool,
-    pub selected: usize,
     pub dirty: bool,
 }
 
