@@ -6,7 +6,8 @@ mod common;
 use std::io::Write;
 
 use tutor::engine::{
-    ChatBackend, ChatMessage, EngineError, GenEvent, GenParams, GenRequest, ModelSpec, StopReason,
+    CacheSlot, ChatBackend, ChatMessage, EngineError, GenEvent, GenParams, GenRequest, ModelSpec,
+    StopReason,
 };
 
 fn ask(text: &str) -> Vec<ChatMessage> {
@@ -21,9 +22,13 @@ fn run(
     messages: Vec<ChatMessage>,
     params: GenParams,
 ) -> (String, tutor::engine::GenStats) {
-    e.generate(GenRequest { messages, params })
-        .wait()
-        .expect("generation")
+    e.generate(GenRequest {
+        messages,
+        params,
+        slot: CacheSlot::Lesson,
+    })
+    .wait()
+    .expect("generation")
 }
 
 #[test]
@@ -83,6 +88,7 @@ fn streams_whole_utf8_characters_for_spanish_and_japanese() {
         let mut g = e.generate(GenRequest {
             messages: vec![ChatMessage::user(prompt)],
             params: GenParams::greedy(60),
+            slot: CacheSlot::Lesson,
         });
         let mut pieces = Vec::new();
         let stats = loop {
@@ -115,6 +121,7 @@ fn cancel_stops_within_one_token_and_engine_stays_usable() {
             max_tokens: 400,
             ..GenParams::greedy(400)
         },
+        slot: CacheSlot::Lesson,
     });
     let mut received = 0;
     let stats = loop {
@@ -310,6 +317,7 @@ fn requests_before_a_model_is_loaded_get_a_clear_error() {
         .generate(GenRequest {
             messages: ask("hi"),
             params: GenParams::greedy(4),
+            slot: CacheSlot::Lesson,
         })
         .wait()
         .expect_err("no model");

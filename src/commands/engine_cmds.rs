@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::Env;
 use crate::engine::{
-    self, ChatBackend, ChatMessage, EngineHandle, GenEvent, GenParams, GenRequest, gguf,
+    self, CacheSlot, ChatBackend, ChatMessage, EngineHandle, GenEvent, GenParams, GenRequest, gguf,
 };
 
 /// Command failures.
@@ -57,6 +57,7 @@ pub fn chat_plain(
         let mut gen_ = engine.generate(GenRequest {
             messages: messages.clone(),
             params: params.clone(),
+            slot: CacheSlot::Lesson,
         });
         let mut reply = String::new();
         while let Some(ev) = gen_.events.blocking_recv() {
@@ -261,6 +262,7 @@ pub fn bench(env: &Env, json: bool, reps: usize) -> Result<(), EngineCmdError> {
             .generate(GenRequest {
                 messages: messages.clone(),
                 params: GenParams::greedy(32),
+                slot: CacheSlot::Lesson,
             })
             .wait()?;
         ttft.push(stats.ttft_ms);

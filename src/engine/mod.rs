@@ -110,11 +110,42 @@ impl GenParams {
     }
 }
 
+/// Which KV-cache sequence a reply uses. The lesson's conversation keeps its own cache, so a
+/// judge or classifier call in between (on [`CacheSlot::Aux`]) does not throw it away.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CacheSlot {
+    /// The lesson's (or chat's) growing conversation.
+    #[default]
+    Lesson,
+    /// Short one-off calls: judging, classifying, matching misconceptions.
+    Aux,
+}
+
 /// One reply to produce.
 #[derive(Debug, Clone)]
 pub struct GenRequest {
     pub messages: Vec<ChatMessage>,
     pub params: GenParams,
+    /// The cache sequence to use (default: the lesson's).
+    pub slot: CacheSlot,
+}
+
+impl GenRequest {
+    /// A request on the lesson's cache slot.
+    pub fn new(messages: Vec<ChatMessage>, params: GenParams) -> Self {
+        Self {
+            messages,
+            params,
+            slot: CacheSlot::Lesson,
+        }
+    }
+
+    /// The same request on another cache slot.
+    pub fn on(mut self, slot: CacheSlot) -> Self {
+        self.slot = slot;
+        self
+    }
 }
 
 /// Why a reply ended.

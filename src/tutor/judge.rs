@@ -3,7 +3,7 @@
 //! misconception matches.
 
 use crate::curriculum::Check;
-use crate::engine::{ChatBackend, ChatMessage, GenParams, GenRequest};
+use crate::engine::{CacheSlot, ChatBackend, ChatMessage, GenParams, GenRequest};
 
 /// The judge's verdict on a free-text answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -81,6 +81,7 @@ pub fn judge_text(backend: &dyn ChatBackend, check: &Check, answer: &str) -> Opt
             grammar: Some(VERDICT_GRAMMAR.into()),
             ..GenParams::greedy(24)
         },
+        slot: CacheSlot::Aux,
     };
     match backend.generate(req).wait() {
         Ok((text, _)) => parse_verdict(&text, &check.rubric),
@@ -106,6 +107,7 @@ pub fn expresses_belief(backend: &dyn ChatBackend, belief: &str, student: &str) 
             grammar: Some(YES_NO_GRAMMAR.into()),
             ..GenParams::greedy(2)
         },
+        slot: CacheSlot::Aux,
     };
     backend
         .generate(req)

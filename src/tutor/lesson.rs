@@ -13,7 +13,7 @@ use super::policy::{self, Move, Policy, Stage, StudentTurn};
 use super::prompt;
 use crate::curriculum::grade::{self, Verdict, choice_letter};
 use crate::curriculum::{CheckKind, Concept, Course};
-use crate::engine::{ChatBackend, ChatMessage, GenEvent, GenParams, GenRequest};
+use crate::engine::{CacheSlot, ChatBackend, ChatMessage, GenEvent, GenParams, GenRequest};
 use crate::srs::Rating;
 use crate::store::cards::GradeSource;
 
@@ -549,6 +549,7 @@ impl Lesson {
         let mut generation = backend.generate(GenRequest {
             messages,
             params: self.params.clone(),
+            slot: CacheSlot::Lesson,
         });
         let mut text = String::new();
         let mut shown = 0usize;
