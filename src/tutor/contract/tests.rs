@@ -1,0 +1,122 @@
+//! The contract on the bundled fractions course.
+
+use super::*;
+use crate::curriculum::library::Library;
+
+fn course() -> Course {
+    Library::load(None, &[])
+        .get("fractions")
+        .expect("bundled fractions course")
+        .course
+        .clone()
+}
+
+fn contract(
+    course: &Course,
+    concept: &str,
+    from_check: usize,
+    said: &[String],
+    voice: VoiceLevel,
+) -> ReplyContract {
+    let c = course.concept(concept).expect("concept");
+    ReplyContract::new(ContractInput {
+        course,
+        concept: c,
+        pending: c.checks.iter().skip(from_check).collect(),
+        student_words: said,
+        voice,
+    })
+}
+
+fn kinds(r: Result<(), Vec<Violation>>) -> Vec<&'static str> {
+    r.err()
+        .unwrap_or_default()
+        .iter()
+        .map(|v| match v {
+            Violation::Leak { .. } => "leak",
+            Violation::Claim { .. } => "claim",
+            Violation::Ungrounded { .. } => "ungrounded",
+            Violation::Roleplay { .. } => "roleplay",
+            Violation::Shape { .. } => "shape",
+        })
+        .collect()
+}
+
+#[test]
+fn a_guess_the_student_typed_releases_nothing() {
+    let c = course();
+    let said = vec!["Just tell me: is it 3/8 or 5/8?".to_string()];
+    let k = contract(&c, "what-is-a-fraction", 1, &said, VoiceLevel::Free);
+    let got = kinds(k.check("It's 3/8."));
+    assert!(got.contains(&"leak") && got.contains(&"claim"), "{got:?}");
+    assert!(kinds(k.check("Yes!")).contains(&"claim"));
+    assert!(
+        k.check("How many equal slices is the pizza cut into?")
+            .is_ok()
+    );
+}
+
+#[test]
+fn invented_numbers_names_and_other_voices_are_refused() {
+    let c = course();
+    let said = vec!["I know a pizza can be cut into slices".to_string()];
+    let k = contract(&c, "what-is-a-fraction", 0, &said, VoiceLevel::Free);
+    let pizza = "So it's not just one piece but five slices left over from cutting this pizza up half way across, which leaves us with six slices right there!";
+    assert!(kinds(k.check(pizza)).contains(&"ungrounded"));
+    assert!(kinds(k.check("S: Yes, I have just the thing!")).contains(&"roleplay"));
+    assert!(kinds(k.check("Good. PB: Wonderful! Let's go.")).contains(&"roleplay"));
+    assert!(kinds(k.check("Ask Tom about his pizza.")).contains(&"ungrounded"));
+    assert!(
+        k.check("Yes, a pizza cut into equal slices. What makes the slices fair?")
+            .is_ok()
+    );
+}
+
+#[test]
+fn shape_one_question_a_length_cap_and_the_language() {
+    let c = course();
+    let k = contract(&c, "what-is-a-fraction", 0, &[], VoiceLevel::Acknowledge);
+    assert!(kinds(k.check("What is a slice? What is a pizza?")).contains(&"shape"));
+    assert!(kinds(k.check(&"The pizza is cut into equal slices. ".repeat(8))).contains(&"shape"));
+    assert!(kinds(k.check("¿Qué es una fracción de la pizza? Es muy fácil.")).contains(&"shape"));
+    let authored = contract(&c, "what-is-a-fraction", 0, &[], VoiceLevel::Authored);
+    assert!(kinds(authored.check("Nice.")).contains(&"shape"));
+}
+
+#[test]
+fn choice_letter_position_and_text() {
+    let c = course();
+    let k = contract(&c, "what-is-a-fraction", 0, &[], VoiceLevel::Free);
+    for leak in [
+        "It's b.",
+        "the second one",
+        "(b)",
+        "no, because the pieces are not equal",
+    ] {
+        assert!(kinds(k.check(leak)).contains(&"leak"), "{leak}");
+    }
+}
+
+#[test]
+fn streaming_shows_only_whole_sentences_that_pass() {
+    let c = course();
+    let k = contract(&c, "what-is-a-fraction", 1, &[], VoiceLevel::Free);
+    let s = "Good thinking. Maya ate three eig";
+    assert_eq!(&s[..k.safe_prefix_len(s)], "Good thinking.");
+    let s = "Good thinking. Maya ate three eighths. What next?";
+    assert_eq!(&s[..k.safe_prefix_len(s)], "Good thinking.");
+    let s = "Spell it: c. a. r. ";
+    assert_eq!(k.safe_prefix_len(s), 0);
+    let quiet = contract(&c, "what-is-a-fraction", 1, &[], VoiceLevel::Authored);
+    assert_eq!(quiet.safe_prefix_len("Good thinking. "), 0);
+}
+
+#[test]
+fn redaction_hides_pending_answers_in_every_form() {
+    let c = course();
+    let k = contract(&c, "what-is-a-fraction", 1, &[], VoiceLevel::Free);
+    assert_eq!(
+        k.redact("She ate 3/8, or three eighths, of it."),
+        "She ate […], or […], of it."
+    );
+}
