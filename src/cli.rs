@@ -129,10 +129,20 @@ pub enum Command {
         #[arg(long)]
         all: bool,
     },
-    /// Measure answer leaks, grading accuracy and reply latency on the current model.
+    /// Measure answer leaks, grading accuracy and reply latency on the current model, and
+    /// calibrate how much it may say (its voice level, stored per model file).
     Eval {
         #[arg(long)]
         json: bool,
+        /// Only score the leak detector on a labelled JSONL file (MRBench format); no model.
+        #[arg(long, value_name = "FILE")]
+        reveal_set: Option<PathBuf>,
+        /// Run every N-th adversarial conversation only (a quick check).
+        #[arg(long, default_value_t = 1, value_name = "N")]
+        every: usize,
+        /// Situations per voice level in the calibration (0: skip it and store nothing).
+        #[arg(long, default_value_t = 20, value_name = "N")]
+        calibrate: usize,
     },
     /// Learner profiles.
     Profile {

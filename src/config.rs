@@ -57,6 +57,15 @@ pub struct UiConfig {
     pub teacher_pin: Option<String>,
 }
 
+/// Lesson settings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TutorConfig {
+    /// How much the model may say (0 = the teacher's text only … 3 = free replies). Set, it
+    /// overrides the level `tutor eval` measured for the model (lower it, or force it).
+    pub voice_level: Option<u8>,
+}
+
 /// The whole settings file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -67,6 +76,8 @@ pub struct Config {
     pub review: ReviewConfig,
     #[serde(default)]
     pub ui: UiConfig,
+    #[serde(default)]
+    pub tutor: TutorConfig,
 }
 
 impl Config {

@@ -105,7 +105,12 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             tutor_cmds::transcripts(&env, all, export.as_deref())?
         }
         Some(Command::Transcript { id, all }) => tutor_cmds::transcript(&env, id, all)?,
-        Some(Command::Eval { json }) => tutor_cmds::eval_cmd(&env, json)?,
+        Some(Command::Eval {
+            json,
+            reveal_set,
+            every,
+            calibrate,
+        }) => engine_cmds::eval_cmd(&env, json, reveal_set.as_deref(), every, calibrate)?,
         Some(Command::TeacherPin { clear }) => store_cmds::teacher_pin(&env, clear)?,
         Some(Command::Optimize) => store_cmds::optimize(&env)?,
         Some(Command::Backup { path }) => store_cmds::backup(&env, path)?,

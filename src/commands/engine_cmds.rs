@@ -1,13 +1,15 @@
-//! `tutor chat --plain`, `tutor model info`, `tutor doctor`, `tutor bench`.
+//! `tutor chat --plain`, `tutor model info`, `tutor doctor`, `tutor bench`, `tutor eval`.
 
 use std::io::{BufRead, Write};
 
 use serde::Serialize;
 
 use super::Env;
+use crate::curriculum::library::Library;
 use crate::engine::{
     self, CacheSlot, ChatBackend, ChatMessage, EngineHandle, GenEvent, GenParams, GenRequest, gguf,
 };
+use crate::tutor::{eval, voice};
 
 /// Command failures.
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +22,10 @@ pub enum EngineCmdError {
     Gguf(#[from] gguf::GgufError),
     #[error("output error: {0}")]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Reveal(#[from] crate::tutor::eval::reveal::RevealError),
+    #[error(transparent)]
+    Voice(#[from] crate::tutor::voice::VoiceError),
 }
 
 /// Line chat: each stdin line is a user message; the reply streams to stdout.
@@ -172,6 +178,17 @@ pub fn doctor(env: &Env) {
         },
         Err(e) => println!("model:     none: {e}"),
     }
+    if let Ok((p, _)) = env.find_model() {
+        let (level, source) = voice::resolve(&env.paths.data_dir, &p, env.config.tutor.voice_level);
+        let from = match source {
+            voice::Source::Config => "set by [tutor] voice_level in the config".to_string(),
+            voice::Source::Measured => "measured by `tutor eval` for this model file".to_string(),
+            voice::Source::Default => {
+                "not measured yet: run `tutor eval` to measure it".to_string()
+            }
+        };
+        println!("voice:     level {level}; {from}");
+    }
     println!("data dir:  {}", env.paths.data_dir.display());
     println!("config:    {}", env.paths.config_file.display());
     println!(
@@ -305,5 +322,140 @@ pub fn bench(env: &Env, json: bool, reps: usize) -> Result<(), EngineCmdError> {
             report.ttft_turn10_ms, report.turn10_prompt_tokens, report.turn10_prefill_tokens
         );
     }
+    Ok(())
+}
+
+/// `tutor eval`: the adversarial set through the real lesson (raw and shown rates), the voice
+/// level calibration (stored for this model file), grading accuracy and latency; with
+/// `reveal_set`, only the detector on that labelled JSONL file (no model needed).
+pub fn eval_cmd(
+    env: &Env,
+    json: bool,
+    reveal_set: Option<&std::path::Path>,
+    every: usize,
+    calibrate: usize,
+) -> Result<(), EngineCmdError> {
+    if let Some(path) = reveal_set {
+        let r = eval::reveal::run(path)?;
+        if json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&r).expect("serializable")
+            );
+        } else {
+            println!(
+                "reveal set       {} ({} replies with a known answer, {} skipped)",
+                r.file, r.detector.items, r.skipped_no_answer
+            );
+            for (name, s) in [("detector", &r.detector), ("baseline", &r.baseline)] {
+                println!(
+                    "{name:<16} precision {:.3}  recall {:.3}  ({} true, {} false positives, {} missed of {})",
+                    s.precision, s.recall, s.true_pos, s.false_pos, s.false_neg, s.positives
+                );
+            }
+        }
+        return Ok(());
+    }
+    let spec = env.model_spec()?;
+    let engine = EngineHandle::spawn();
+    eprintln!("loading {} ...", spec.path.display());
+    engine.load_blocking(spec.clone())?;
+    let lib = Library::load(None, &[]);
+    let forced = env.config.tutor.voice_level;
+    let (in_force, _) = voice::resolve(&env.paths.data_dir, &spec.path, forced);
+    let opts = eval::Options {
+        every,
+        calibrate,
+        voice_level: in_force.as_u8(),
+    };
+    let total = eval::conversations().len().div_ceil(every.max(1));
+    let mut done = 0;
+    let mut r = eval::run_with(
+        &engine,
+        &lib,
+        &spec.path.display().to_string(),
+        &opts,
+        &mut |c| {
+            done += 1;
+            eprintln!(
+                "[{done}/{total}] {} ({} findings)",
+                c.name,
+                c.findings.len()
+            );
+        },
+    );
+    engine.shutdown();
+    if let Some(c) = &r.calibration {
+        voice::store(
+            &env.paths.data_dir,
+            &spec.path,
+            voice::Measured {
+                level: c.level,
+                model: spec.path.display().to_string(),
+                measured_at: chrono::Utc::now().to_rfc3339(),
+                pass_rates: c.levels.iter().map(|l| l.pass_rate).collect(),
+            },
+        )?;
+        // A level the teacher set in the config still wins.
+        r.voice_level = voice::level_for(&env.paths.data_dir, &spec.path, forced).as_u8();
+    }
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&r).expect("serializable")
+        );
+        return Ok(());
+    }
+    println!("model                  {}", r.model);
+    println!(
+        "conversations          {} ({} raw model replies, {} tutor replies shown)",
+        r.conversations, r.raw_replies, r.shown_replies
+    );
+    println!(
+        "raw (before filters)   leak attempts {:.3}  claims {:.3}  role-play {:.3}  ungrounded {:.3}",
+        r.raw_leak_attempt_rate, r.raw_claim_rate, r.raw_roleplay_rate, r.raw_ungrounded_rate
+    );
+    println!(
+        "shown to the student   leaks {:.3}  false claims {:.3}  role-play {:.3}  ungrounded {:.3}",
+        r.shown_leak_rate, r.false_claim_rate, r.roleplay_rate, r.ungrounded_rate
+    );
+    println!("fallback rate          {:.3}", r.fallback_rate);
+    println!(
+        "voice level            {}",
+        voice::VoiceLevel::from_u8(r.voice_level).unwrap_or_default()
+    );
+    if let Some(c) = &r.calibration {
+        for l in &c.levels {
+            println!(
+                "  level {}: pass rate {:.2} (first try {:.2}), missed by the contract {}, {}",
+                l.level,
+                l.pass_rate,
+                l.first_try_pass_rate,
+                l.missed_by_contract,
+                if l.passed { "passed" } else { "not passed" }
+            );
+        }
+    }
+    for l in &r.leaked {
+        println!("  leaked: {l}");
+    }
+    println!(
+        "rule grading accuracy  {:.3} ({} labelled answers)",
+        r.rule_grading_accuracy, r.rule_items
+    );
+    for e in &r.rule_errors {
+        println!("  wrong: {e}");
+    }
+    match r.judge_agreement {
+        Some(a) => println!(
+            "text judge agreement   {a:.3} ({} labelled answers)",
+            r.judge_items
+        ),
+        None => println!("text judge agreement   n/a"),
+    }
+    println!(
+        "tutor reply latency    mean {:.0} ms, p95 {:.0} ms",
+        r.reply_latency_mean_ms, r.reply_latency_p95_ms
+    );
     Ok(())
 }

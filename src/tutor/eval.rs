@@ -1,31 +1,34 @@
-//! `tutor eval`: the adversarial-student set (answer-leak rate), the labelled answers (rule
-//! grading accuracy, text-judge agreement) and tutor reply latency, so a bigger model can be
-//! compared with the default. The sets ship in the binary (`eval/*.toml`).
+//! `tutor eval`: honest measurement of the tutor on the current model.
+//!
+//! - [`adversarial`]: 100+ distinct adversarial students run through the real lesson; the
+//!   model's raw output (before any filter) and everything the student saw (retracted text
+//!   included) are judged by [`detector`], which shares no code with the reply contract.
+//! - [`calibrate`]: the model against the contract at each voice level; the highest level it
+//!   passes is stored per model file ([`crate::tutor::voice`]).
+//! - [`reveal`]: the detector on an external labelled set (MRBench), with the baseline.
+//! - Rule-grading accuracy and text-judge agreement on the labelled answers.
+//!
+//! The sets ship in the binary (`eval/*.toml`).
+
+pub mod adversarial;
+pub mod calibrate;
+pub mod detector;
+pub mod reveal;
 
 use serde::{Deserialize, Serialize};
 
-use super::guard::Guard;
 use super::judge::{self, TextVerdict};
-use super::lesson::{Lesson, LessonEvent};
 use crate::curriculum::CheckKind;
 use crate::curriculum::grade::{self, Verdict};
 use crate::curriculum::library::Library;
 use crate::engine::ChatBackend;
 
+pub use adversarial::{Conversation, ConversationResult};
+
 /// The adversarial conversations.
 pub const ADVERSARIAL: &str = include_str!("../../eval/adversarial.toml");
 /// The labelled answers.
 pub const LABELLED: &str = include_str!("../../eval/labelled.toml");
-
-/// One scripted adversarial student.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Conversation {
-    pub name: String,
-    pub course: String,
-    pub concept: String,
-    pub check: usize,
-    pub turns: Vec<String>,
-}
 
 /// One labelled answer.
 #[derive(Debug, Clone, Deserialize)]
@@ -61,107 +64,49 @@ pub fn labelled() -> Vec<Labelled> {
         .answer
 }
 
-/// The result of one adversarial conversation.
-#[derive(Debug, Clone, Serialize)]
-pub struct ConversationResult {
-    pub name: String,
-    pub leaked: Option<String>,
-    pub tutor_lines: Vec<String>,
-}
-
-/// Runs one conversation; reports the first tutor text that revealed a pending answer.
+/// Runs one conversation (see [`adversarial::run`]).
 pub fn run_conversation(
     backend: &dyn ChatBackend,
     lib: &Library,
     conv: &Conversation,
-    latencies: &mut Vec<f64>,
 ) -> ConversationResult {
-    let course = lib
+    let course = &lib
         .get(&conv.course)
         .unwrap_or_else(|| panic!("eval course {} missing", conv.course))
-        .course
-        .clone();
-    let mut lesson = Lesson::new(course, &conv.concept)
-        .unwrap_or_else(|| panic!("eval concept {} missing", conv.concept));
-    let pending: Vec<_> = lesson
-        .concept
-        .checks
-        .iter()
-        .skip(conv.check)
-        .cloned()
-        .collect();
-    // The metric's own guard: every check from the starting one on is pending until answered.
-    let mut metric = Guard::new(&pending);
-    for c in lesson.concept.checks.iter().take(conv.check) {
-        lesson.guard.release(&c.id);
-    }
-    lesson.policy.stage = super::policy::Stage::Guided {
-        index: usize::MAX - 1,
-    };
-    lesson.policy.max_guided = 0;
-    let mut leaked = None;
-    let mut lines = Vec::new();
-    let observe = |ev: LessonEvent,
-                   metric: &mut Guard,
-                   leaked: &mut Option<String>,
-                   lines: &mut Vec<String>| {
-        let visible = match &ev {
-            LessonEvent::TutorEnd { text, .. }
-            | LessonEvent::Feedback { text, .. }
-            | LessonEvent::Summary(text) => Some(text.clone()),
-            LessonEvent::Unreadable(t) => Some(t.clone()),
-            LessonEvent::Graded { check_id, .. } => {
-                metric.release(check_id);
-                None
-            }
-            _ => None,
-        };
-        if let Some(t) = visible {
-            if leaked.is_none()
-                && let Some(id) = metric.leak(&t)
-            {
-                *leaked = Some(format!("{id}: {t}"));
-            }
-            lines.push(t);
-        }
-    };
-    // Fast-forward to the starting check.
-    {
-        let mut sink = |ev: LessonEvent| observe(ev, &mut metric, &mut leaked, &mut lines);
-        lesson.skip_to_checks(backend, &mut sink);
-    }
-    while lesson
-        .policy
-        .current_check()
-        .is_some_and(|i| i < conv.check)
-    {
-        let mut sink = |ev: LessonEvent| observe(ev, &mut metric, &mut leaked, &mut lines);
-        lesson.student("?", backend, &mut sink);
-    }
-    for turn in &conv.turns {
-        metric.student_said(turn);
-        let mut sink = |ev: LessonEvent| observe(ev, &mut metric, &mut leaked, &mut lines);
-        lesson.student(turn, backend, &mut sink);
-        if lesson.done() {
-            break;
-        }
-    }
-    latencies.extend(lesson.latencies_ms.iter().copied());
-    ConversationResult {
-        name: conv.name.clone(),
-        leaked,
-        tutor_lines: lines,
-    }
+        .course;
+    adversarial::run(backend, course, conv)
 }
 
-/// What `tutor eval` reports.
+/// What `tutor eval` reports. Rates are shares of replies: `raw_*` of the model's raw
+/// replies, the others of the tutor replies the student saw (retracted text included).
 #[derive(Debug, Clone, Serialize)]
 pub struct EvalReport {
     pub model: String,
     pub conversations: usize,
+    pub raw_replies: usize,
+    pub raw_leak_attempt_rate: f64,
+    pub raw_claim_rate: f64,
+    pub raw_roleplay_rate: f64,
+    pub raw_ungrounded_rate: f64,
+    pub shown_replies: usize,
+    pub shown_leak_rate: f64,
+    pub false_claim_rate: f64,
+    pub roleplay_rate: f64,
+    pub ungrounded_rate: f64,
+    pub fallback_rate: f64,
+    /// The level lessons on this model use (measured, or the config's).
+    pub voice_level: u8,
+    /// The calibration behind it, when this run measured one.
+    pub calibration: Option<calibrate::Calibration>,
+    /// Filled by the lesson's labelled-intent set (null until it exists).
+    pub intent_accuracy: Option<f64>,
+    pub misconception_f1: Option<f64>,
+    /// Conversations in which the student saw a leak (and the same as a rate).
     pub leaks: usize,
     pub leak_rate: f64,
+    /// Everything the detector found, raw and shown.
     pub leaked: Vec<String>,
+    pub findings: Vec<String>,
     pub rule_items: usize,
     pub rule_grading_accuracy: f64,
     pub rule_errors: Vec<String>,
@@ -199,21 +144,9 @@ pub fn rule_grading(lib: &Library) -> (usize, Vec<String>) {
     (n, errors)
 }
 
-/// Runs everything.
-pub fn run(backend: &dyn ChatBackend, lib: &Library, model: &str) -> EvalReport {
-    let mut latencies = Vec::new();
-    let convs = conversations();
-    let results: Vec<ConversationResult> = convs
-        .iter()
-        .map(|c| run_conversation(backend, lib, c, &mut latencies))
-        .collect();
-    let leaked: Vec<String> = results
-        .iter()
-        .filter_map(|r| r.leaked.as_ref().map(|l| format!("{}: {l}", r.name)))
-        .collect();
-    let (rule_items, rule_errors) = rule_grading(lib);
-    let mut judged = 0;
-    let mut agree = 0;
+/// Agreement of the model judge with the labelled free-text answers: (items, agreeing).
+pub fn judge_agreement(backend: &dyn ChatBackend, lib: &Library) -> (usize, usize) {
+    let (mut judged, mut agree) = (0, 0);
     for l in labelled() {
         let Some((_, check)) = lib.get(&l.course).and_then(|e| e.course.check(&l.check)) else {
             continue;
@@ -231,6 +164,60 @@ pub fn run(backend: &dyn ChatBackend, lib: &Library, model: &str) -> EvalReport 
             agree += 1;
         }
     }
+    (judged, agree)
+}
+
+/// How much of `tutor eval` to run.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Run only every n-th conversation (1 or 0: all).
+    pub every: usize,
+    /// Calibrate the voice level (situations per level; 0: skip).
+    pub calibrate: usize,
+    /// The voice level in force when not calibrating.
+    pub voice_level: u8,
+}
+
+fn rate(n: usize, of: usize) -> f64 {
+    if of == 0 { 0.0 } else { n as f64 / of as f64 }
+}
+
+/// Runs everything with `opts`; `progress` hears each finished conversation.
+pub fn run_with(
+    backend: &dyn ChatBackend,
+    lib: &Library,
+    model: &str,
+    opts: &Options,
+    progress: &mut dyn FnMut(&ConversationResult),
+) -> EvalReport {
+    let every = opts.every.max(1);
+    let convs: Vec<Conversation> = conversations().into_iter().step_by(every).collect();
+    let mut results = Vec::new();
+    for c in &convs {
+        let r = run_conversation(backend, lib, c);
+        progress(&r);
+        results.push(r);
+    }
+    let calibration = (opts.calibrate > 0).then(|| calibrate::run(backend, lib, opts.calibrate));
+    let sum = |f: fn(&ConversationResult) -> usize| results.iter().map(f).sum::<usize>();
+    let raw = sum(|r| r.raw_replies);
+    let shown = sum(|r| r.shown_replies);
+    let leaked: Vec<String> = results
+        .iter()
+        .filter(|r| r.shown_leaks > 0)
+        .map(|r| {
+            let f = r.findings.iter().find(|f| f.starts_with("leak")).cloned();
+            format!("{}: {}", r.name, f.unwrap_or_default())
+        })
+        .collect();
+    let findings = results
+        .iter()
+        .flat_map(|r| r.findings.iter().map(move |f| format!("{}: {f}", r.name)))
+        .collect();
+    let mut latencies: Vec<f64> = results
+        .iter()
+        .flat_map(|r| r.latencies_ms.clone())
+        .collect();
     latencies.sort_by(f64::total_cmp);
     let p95 = latencies
         .get(((latencies.len() as f64 * 0.95).ceil() as usize).saturating_sub(1))
@@ -241,22 +228,43 @@ pub fn run(backend: &dyn ChatBackend, lib: &Library, model: &str) -> EvalReport 
     } else {
         latencies.iter().sum::<f64>() / latencies.len() as f64
     };
+    let (rule_items, rule_errors) = rule_grading(lib);
+    let (judge_items, agree) = judge_agreement(backend, lib);
     EvalReport {
         model: model.to_string(),
         conversations: results.len(),
+        raw_replies: raw,
+        raw_leak_attempt_rate: rate(sum(|r| r.raw_leaks), raw),
+        raw_claim_rate: rate(sum(|r| r.raw_claims), raw),
+        raw_roleplay_rate: rate(sum(|r| r.raw_roleplay), raw),
+        raw_ungrounded_rate: rate(sum(|r| r.raw_ungrounded), raw),
+        shown_replies: shown,
+        shown_leak_rate: rate(sum(|r| r.shown_leaks), shown),
+        false_claim_rate: rate(sum(|r| r.false_claims), shown),
+        roleplay_rate: rate(sum(|r| r.roleplay), shown),
+        ungrounded_rate: rate(sum(|r| r.ungrounded), shown),
+        fallback_rate: rate(sum(|r| r.fallbacks), shown),
+        voice_level: calibration
+            .as_ref()
+            .map_or(opts.voice_level, |c| c.level.as_u8()),
+        calibration,
+        intent_accuracy: None,
+        misconception_f1: None,
         leaks: leaked.len(),
-        leak_rate: leaked.len() as f64 / results.len().max(1) as f64,
+        leak_rate: rate(leaked.len(), results.len()),
         leaked,
+        findings,
         rule_items,
-        rule_grading_accuracy: if rule_items == 0 {
-            0.0
-        } else {
-            (rule_items - rule_errors.len()) as f64 / rule_items as f64
-        },
+        rule_grading_accuracy: rate(rule_items - rule_errors.len().min(rule_items), rule_items),
         rule_errors,
-        judge_items: judged,
-        judge_agreement: (judged > 0).then(|| agree as f64 / judged as f64),
+        judge_items,
+        judge_agreement: (judge_items > 0).then(|| agree as f64 / judge_items as f64),
         reply_latency_mean_ms: mean,
         reply_latency_p95_ms: p95,
     }
+}
+
+/// Runs every conversation, without calibrating (the level in force is reported as 0).
+pub fn run(backend: &dyn ChatBackend, lib: &Library, model: &str) -> EvalReport {
+    run_with(backend, lib, model, &Options::default(), &mut |_| {})
 }

@@ -1,0 +1,111 @@
+//! The detector's own test data (written for it, not shared with the contract's tests).
+
+use super::*;
+
+fn key(answer: &str, accept: &[&str], choices: &[&str]) -> AnswerKey {
+    let accept: Vec<String> = accept.iter().map(|s| s.to_string()).collect();
+    let choices: Vec<String> = choices.iter().map(|s| s.to_string()).collect();
+    AnswerKey::new("k", answer, &accept, &choices)
+}
+
+#[test]
+fn number_words_to_a_million() {
+    assert_eq!(words(0), "zero");
+    assert_eq!(words(21), "twenty one");
+    assert_eq!(words(105), "one hundred five");
+    assert_eq!(words(40_000), "forty thousand");
+    assert_eq!(words(1_000_000), "one million");
+    assert_eq!(
+        words(2_500_017),
+        "two million five hundred thousand seventeen"
+    );
+}
+
+#[test]
+fn fractions_in_the_ways_children_and_models_write_them() {
+    let k = key("3/4", &[], &[]);
+    for reply in [
+        "So it is 3/4!",
+        "three quarters of the bar",
+        "Three-fourths.",
+        "75%",
+        "seventy five percent",
+        "It's 0.75",
+        "about .75",
+        "¾",
+        "3 / 4",
+        "3 over 4",
+        "three out of four",
+        "6/8",
+    ] {
+        assert!(k.revealed_in(reply).is_some(), "{reply}");
+    }
+    for reply in [
+        "What is 3/45?",
+        "13/4 is too much",
+        "Count the 3 red parts. How many parts in all, 4?",
+    ] {
+        assert!(k.revealed_in(reply).is_none(), "{reply}");
+    }
+}
+
+#[test]
+fn words_spelled_backwards_or_letter_by_letter() {
+    let k = key("chlorophyll", &[], &[]);
+    assert!(k.revealed_in("It is CHLOROPHYLL.").is_some());
+    assert!(k.revealed_in("c-h-l-o-r-o-p-h-y-l-l").is_some());
+    assert!(k.revealed_in("llyhporolhc").is_some());
+    assert!(k.revealed_in("What makes leaves green?").is_none());
+}
+
+#[test]
+fn choice_letters_and_positions() {
+    let k = key(
+        "even chance",
+        &[],
+        &["impossible", "even chance", "certain"],
+    );
+    for reply in [
+        "The answer is b.",
+        "It's b!",
+        "(b)",
+        "the second one",
+        "option 2",
+        "It is an even chance.",
+    ] {
+        assert!(k.revealed_in(reply).is_some(), "{reply}");
+    }
+    for reply in [
+        "Which one fits best?",
+        "It's a fair question.",
+        "the first one is wrong",
+    ] {
+        assert!(k.revealed_in(reply).is_none(), "{reply}");
+    }
+}
+
+#[test]
+fn claims_and_other_voices() {
+    assert!(claims_answer("The answer is 7!", None));
+    assert!(claims_answer("Yes, well done.", Some("is it 12 or 15?")));
+    assert!(claims_answer("No.", Some("Is it 12?")));
+    assert!(!claims_answer(
+        "Yes, let's look at the pizza.",
+        Some("I like pizza")
+    ));
+    assert!(!claims_answer("What do you think the answer is?", None));
+    assert!(speaks_for_others("Good.\nS: Yes, I have just the thing!"));
+    assert!(speaks_for_others("PB: Wonderful!"));
+    assert!(speaks_for_others("Student: it's 4"));
+    assert!(!speaks_for_others("Hint: look at the bottom number."));
+}
+
+#[test]
+fn invented_numbers_are_those_the_material_never_names() {
+    let ground = numbers_named("A pizza is cut into 8 equal slices and Maya eats 3.");
+    assert_eq!(
+        invented_numbers("Five slices left, then six!", &ground),
+        vec![5.0, 6.0]
+    );
+    assert!(invented_numbers("Maya ate 3 of 8 slices, one at a time.", &ground).is_empty());
+}
