@@ -115,7 +115,7 @@ pub(super) fn spawn_lesson_worker(w: WorkerSetup) -> std_mpsc::Sender<LessonCmd>
         let remote = remote.clone();
         let tx = tx.clone();
         move || {
-            for r in &remote {
+            if let Some(r) = &remote {
                 for n in r.take_notices() {
                     if r.on_local() {
                         let m = ModelStatus::Ready("this laptop's model (server failed)".into());
