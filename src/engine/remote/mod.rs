@@ -239,8 +239,13 @@ impl RemoteBackend {
             ..cfg
         };
         let agent = agent(&cfg);
+        // Start-up questions get a short wait, so a silent server never holds the app for long.
+        let probe = self::agent(&RemoteConfig {
+            read_timeout: cfg.read_timeout.min(Duration::from_secs(10)),
+            ..cfg.clone()
+        });
         let get = |path: &str| -> Result<(u16, String), RemoteError> {
-            let mut req = agent.get(format!("{url}{path}"));
+            let mut req = probe.get(format!("{url}{path}"));
             if let Some(k) = &cfg.api_key {
                 req = req.header("Authorization", format!("Bearer {k}"));
             }
