@@ -6,14 +6,14 @@ CARGO ?= cargo
 PROFILE := --release
 MODEL := models/SmolLM2-135M-Instruct.Q4_1.gguf
 
-.PHONY: run test deps model build lint fmt bench clean-data
+.PHONY: run test deps model build lint fmt bench clean-data llama-server
 
 ## run: the tutor on the default model and the bundled courses
 run: deps model
 	$(CARGO) run $(PROFILE) --quiet --
 
 ## test: formatting, clippy, and the whole test suite (unit, engine, storage, TUI, tmux e2e)
-test: deps model
+test: deps model llama-server
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy $(PROFILE) --all-targets -- -D warnings
 	$(CARGO) test $(PROFILE) --all-targets
@@ -27,6 +27,11 @@ deps:
 model: $(MODEL)
 $(MODEL):
 	scripts/fetch-model
+
+## llama-server: llama.cpp's server, built once into target/llama-server/ for tests/remote.rs
+## (outside the cargo build graph)
+llama-server:
+	scripts/build-llama-server
 
 build: deps
 	$(CARGO) build $(PROFILE) --all-targets

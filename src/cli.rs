@@ -44,6 +44,10 @@ pub struct Global {
     /// The learner profile to use (default: the OS user's).
     #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
+    /// The school's model server (OpenAI-compatible, e.g. llama-server): http://HOST:PORT.
+    /// Default: `[engine] server` in the config. API key: TUTOR_SERVER_KEY.
+    #[arg(long, global = true, value_name = "URL")]
+    pub server: Option<String>,
 }
 
 /// Subcommands.
@@ -160,6 +164,11 @@ pub enum Command {
     Backup { path: Option<PathBuf> },
     /// Replace the progress database with a backup (the current one is kept aside).
     Restore { path: PathBuf },
+    /// One class across laptops: export this laptop's progress, import laptops' files.
+    Class {
+        #[command(subcommand)]
+        command: ClassCommand,
+    },
     /// Measure prompt processing, generation and time to first token on the real model.
     Bench {
         /// One JSON object on stdout.
@@ -191,6 +200,29 @@ pub enum ProfileCommand {
         /// Do not ask.
         #[arg(long)]
         yes: bool,
+    },
+}
+
+/// `tutor class ...`
+#[derive(Debug, Subcommand)]
+pub enum ClassCommand {
+    /// Write this laptop's progress (every profile's reviews and lessons) to one file.
+    Export {
+        /// Default: tutor-class-LAPTOP-DATE.json in the current directory.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// This laptop's name in the class view (default: its host name; remembered).
+        #[arg(long, value_name = "NAME")]
+        laptop: Option<String>,
+    },
+    /// Merge laptops' export files into this laptop's class (safe to repeat, any order).
+    Import {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// A profile named like a different one here: ask, same (the same student), apart
+        /// (another student, imported as "NAME (LAPTOP)") or skip.
+        #[arg(long, value_name = "ANSWER", default_value = "ask", value_parser = ["ask", "same", "apart", "skip"])]
+        same_name: String,
     },
 }
 

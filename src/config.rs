@@ -36,6 +36,20 @@ pub struct ModelConfig {
     pub temperature: Option<f32>,
 }
 
+/// Where replies come from.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EngineConfig {
+    /// The school's model server (`http://HOST:PORT`, OpenAI-compatible: llama-server, vLLM,
+    /// Ollama). Its API key, if it needs one, comes from the `TUTOR_SERVER_KEY` environment
+    /// variable, never from this file. Unset: the laptop's own model.
+    pub server: Option<String>,
+    /// Seconds to wait for a connection (default 5).
+    pub connect_timeout_secs: Option<u64>,
+    /// Seconds of silence before a reply counts as failed (default 60).
+    pub read_timeout_secs: Option<u64>,
+}
+
 /// Review settings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -72,12 +86,18 @@ pub struct TutorConfig {
 pub struct Config {
     #[serde(default)]
     pub model: ModelConfig,
+    #[serde(default, skip_serializing_if = "is_default_engine")]
+    pub engine: EngineConfig,
     #[serde(default)]
     pub review: ReviewConfig,
     #[serde(default)]
     pub ui: UiConfig,
     #[serde(default)]
     pub tutor: TutorConfig,
+}
+
+fn is_default_engine(e: &EngineConfig) -> bool {
+    *e == EngineConfig::default()
 }
 
 impl Config {
@@ -135,5 +155,21 @@ mod tests {
             err.contains("threds") && err.contains("config.toml"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn reads_the_engine_server() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            "[engine]\nserver = \"http://10.0.0.5:8080\"\nread_timeout_secs = 30\n",
+        )
+        .unwrap();
+        let c = Config::load(&path).unwrap();
+        assert_eq!(c.engine.server.as_deref(), Some("http://10.0.0.5:8080"));
+        assert_eq!(c.engine.read_timeout_secs, Some(30));
+        c.save(&path).unwrap();
+        assert_eq!(Config::load(&path).unwrap(), c);
     }
 }

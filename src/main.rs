@@ -3,9 +3,9 @@
 //! Module map: see `lib.rs`. `anyhow` lives only here; every module has typed errors.
 
 use clap::Parser;
-use tutor::cli::{Cli, Command, ModelCommand, ProfileCommand};
+use tutor::cli::{ClassCommand, Cli, Command, ModelCommand, ProfileCommand};
 use tutor::commands::{
-    Env, course_cmds, engine_cmds, progress, review_plain, store_cmds, tutor_cmds,
+    Env, class_cmds, course_cmds, engine_cmds, progress, review_plain, store_cmds, tutor_cmds,
 };
 
 fn main() -> std::process::ExitCode {
@@ -113,6 +113,14 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }) => engine_cmds::eval_cmd(&env, json, reveal_set.as_deref(), every, calibrate)?,
         Some(Command::TeacherPin { clear }) => store_cmds::teacher_pin(&env, clear)?,
         Some(Command::Optimize) => store_cmds::optimize(&env)?,
+        Some(Command::Class { command }) => match command {
+            ClassCommand::Export { output, laptop } => {
+                class_cmds::export(&env, output.as_deref(), laptop.as_deref())?
+            }
+            ClassCommand::Import { files, same_name } => {
+                class_cmds::import(&env, &files, &same_name)?
+            }
+        },
         Some(Command::Backup { path }) => store_cmds::backup(&env, path)?,
         Some(Command::Restore { path }) => store_cmds::restore(&env, &path)?,
     }

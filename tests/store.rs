@@ -417,7 +417,7 @@ fn stats_and_report() {
     assert_eq!(rows.len(), 2 * concepts);
     let csv = report_csv(&rows);
     assert!(csv.starts_with(
-        "profile,course,concept,concept_title,mastery,reviews,lapses,last_seen,time_spent_s\r\n"
+        "profile,course,concept,concept_title,mastery,reviews,lapses,last_seen,time_spent_s,laptop,laptop_seen\r\n"
     ));
     assert!(
         csv.contains("\"Ben, \"\"the\"\" tester\""),

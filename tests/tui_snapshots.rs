@@ -334,6 +334,8 @@ fn teacher_view() {
         lapses: l,
         last_seen: None,
         time_spent_s: 60,
+        laptop: Some(if p == "ana" { "lab-1" } else { "lab-2" }.into()),
+        laptop_seen: Some("2026-11-20T10:00:00+00:00".into()),
     };
     step(
         &mut a,

@@ -90,6 +90,8 @@ pub(super) struct WorkerSetup {
     pub fsrs_params: Vec<f32>,
     pub retention: f32,
     pub engine: EngineHandle,
+    /// Replies from the school's server instead of `engine`, when configured.
+    pub remote: Option<crate::engine::remote::fallback::FallbackBackend>,
     pub tx: UnboundedSender<Msg>,
     pub interrupt: crate::engine::CancelToken,
     pub temperature: Option<f32>,
@@ -104,10 +106,26 @@ pub(super) fn spawn_lesson_worker(w: WorkerSetup) -> std_mpsc::Sender<LessonCmd>
         fsrs_params,
         retention,
         engine,
+        remote,
         tx,
         interrupt,
         temperature,
     } = w;
+    let notices = {
+        let remote = remote.clone();
+        let tx = tx.clone();
+        move || {
+            if let Some(r) = &remote {
+                for n in r.take_notices() {
+                    if r.on_local() {
+                        let m = ModelStatus::Ready("this laptop's model (server failed)".into());
+                        let _ = tx.send(Msg::Model(m));
+                    }
+                    let _ = tx.send(Msg::Status(n));
+                }
+            }
+        }
+    };
     let (cmd_tx, cmd_rx) = std_mpsc::channel::<LessonCmd>();
     std::thread::Builder::new()
         .name("lesson".into())
@@ -121,6 +139,10 @@ pub(super) fn spawn_lesson_worker(w: WorkerSetup) -> std_mpsc::Sender<LessonCmd>
                     return;
                 }
             };
+            let backend: &dyn crate::engine::ChatBackend = match &remote {
+                Some(r) => r,
+                None => &engine,
+            };
             let mut current: Option<(Lesson, i64)> = None;
             while let Ok(cmd) = cmd_rx.recv() {
                 match cmd {
@@ -131,6 +153,10 @@ pub(super) fn spawn_lesson_worker(w: WorkerSetup) -> std_mpsc::Sender<LessonCmd>
                         let Some(entry) = lib.get(&course_id) else {
                             continue;
                         };
+                        // A new lesson tries the school's server again.
+                        if let Some(r) = &remote {
+                            r.retry_server();
+                        }
                         let Some(mut lesson) = Lesson::new(entry.course.clone(), &concept_id)
                         else {
                             continue;
@@ -156,10 +182,11 @@ pub(super) fn spawn_lesson_worker(w: WorkerSetup) -> std_mpsc::Sender<LessonCmd>
                             concept_id,
                             session_id: session,
                         };
-                        lesson.begin(&engine, &mut |ev| {
+                        lesson.begin(backend, &mut |ev| {
                             let _ = rec.record(&ev);
                             let _ = tx.send(Msg::Lesson(ev));
                         });
+                        notices();
                         current = Some((lesson, session));
                     }
                     LessonCmd::Say(line) => {
@@ -175,13 +202,14 @@ pub(super) fn spawn_lesson_worker(w: WorkerSetup) -> std_mpsc::Sender<LessonCmd>
                             concept_id: lesson.concept.id.clone(),
                             session_id: *session,
                         };
-                        lesson.student(&line, &engine, &mut |ev| {
+                        lesson.student(&line, backend, &mut |ev| {
                             if let Ok(Some(words)) = rec.record(&ev) {
                                 let _ =
                                     tx.send(Msg::Status(format!("Saved: next review {words}.")));
                             }
                             let _ = tx.send(Msg::Lesson(ev));
                         });
+                        notices();
                     }
                     LessonCmd::End => {
                         if let Some((lesson, session)) = current.take()
@@ -283,6 +311,7 @@ async fn run_async(
         store,
         profile: None,
         engine: engine.clone(),
+        remote: None,
         tx: tx.clone(),
         lesson_tx: None,
         interrupt: crate::engine::CancelToken::default(),
@@ -290,11 +319,27 @@ async fn run_async(
     if let Some(p) = key_problems.first() {
         let _ = tx.send(Msg::Status(format!("config: {p}")));
     }
-    // The model loads in the background.
-    match env.model_spec() {
-        Ok(spec) => forward_load(engine.load(spec), tx.clone()),
-        Err(e) => {
-            let _ = tx.send(Msg::Model(ModelStatus::Missing(e.to_string())));
+    // The school's server when configured (the local model is then only its fallback);
+    // otherwise the model loads in the background.
+    match env.connect_server() {
+        Some(Ok(remote)) => {
+            let name = format!("server: {}", remote.info().model);
+            ctx.remote = Some(crate::engine::remote::fallback::FallbackBackend::new(
+                remote,
+                env.model_spec().ok().filter(|s| s.path.is_file()),
+            ));
+            let _ = tx.send(Msg::Model(ModelStatus::Ready(name)));
+        }
+        other => {
+            if let Some(Err(e)) = other {
+                let _ = tx.send(Msg::Status(format!("{e}; using this laptop's own model")));
+            }
+            match env.model_spec() {
+                Ok(spec) => forward_load(engine.load(spec), tx.clone()),
+                Err(e) => {
+                    let _ = tx.send(Msg::Model(ModelStatus::Missing(e.to_string())));
+                }
+            }
         }
     }
     let all = profiles(&ctx.store)?;

@@ -26,6 +26,8 @@ pub struct Ctx {
     pub store: Store,
     pub profile: Option<Profile>,
     pub engine: EngineHandle,
+    /// The school's model server (with `engine` loaded only as its fallback), when configured.
+    pub remote: Option<crate::engine::remote::fallback::FallbackBackend>,
     pub tx: UnboundedSender<Msg>,
     pub lesson_tx: Option<std_mpsc::Sender<LessonCmd>>,
     pub interrupt: crate::engine::CancelToken,
@@ -199,6 +201,7 @@ impl Ctx {
             retention: sched.desired_retention,
             profile: p,
             engine: self.engine.clone(),
+            remote: self.remote.clone(),
             tx: self.tx.clone(),
             interrupt: self.interrupt.clone(),
             temperature: self.env.config.model.temperature,

@@ -35,14 +35,14 @@ pub fn chat_plain(
     temperature: Option<f32>,
     max_tokens: u32,
 ) -> Result<(), EngineCmdError> {
-    let spec = env.model_spec()?;
-    let engine = EngineHandle::spawn();
-    eprintln!("loading {} ...", spec.path.display());
-    let info = engine.load_blocking(spec)?;
-    eprintln!(
-        "ready: {} ({}). Type a message; an empty line or EOF ends.",
-        info.name, info.quantization
-    );
+    let (engine, model) = super::backend::Backend::start(env, false);
+    let Some(model) = model else {
+        return Err(env.model_spec().err().map_or(
+            EngineCmdError::Engine(engine::EngineError::NoModel),
+            EngineCmdError::NoModel,
+        ));
+    };
+    eprintln!("ready: {model}. Type a message; an empty line or EOF ends.");
     let mut messages = Vec::new();
     if let Some(s) = system {
         messages.push(ChatMessage::system(s));
@@ -74,10 +74,16 @@ pub fn chat_plain(
                     reply.push_str(&t);
                 }
                 GenEvent::Done(_) => break,
-                GenEvent::Error(e) => return Err(e.into()),
+                GenEvent::Error(e) => {
+                    writeln!(out, "\n({e})")?;
+                    break;
+                }
             }
         }
         writeln!(out)?;
+        for n in engine.take_notices() {
+            writeln!(out, "(note: {n})")?;
+        }
         messages.push(ChatMessage::assistant(reply));
     }
     engine.shutdown();
@@ -188,6 +194,11 @@ pub fn doctor(env: &Env) {
             }
         };
         println!("voice:     level {level}; {from}");
+    }
+    match env.connect_server() {
+        None => println!("server:    none (replies come from this laptop's model)"),
+        Some(Ok(remote)) => println!("server:    {}", remote.info().describe()),
+        Some(Err(e)) => println!("server:    NOT reachable: {e}"),
     }
     println!("data dir:  {}", env.paths.data_dir.display());
     println!("config:    {}", env.paths.config_file.display());

@@ -1,6 +1,8 @@
 //! The subcommands. Each takes the resolved [`Env`] and writes to stdout; errors go up to
 //! `main`, which prints them and exits non-zero.
 
+pub mod backend;
+pub mod class_cmds;
 pub mod course_cmds;
 pub mod engine_cmds;
 pub mod progress;

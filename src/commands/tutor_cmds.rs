@@ -4,9 +4,9 @@ use std::io::{BufRead, Write};
 use std::path::Path;
 
 use super::Env;
+use super::backend::Backend;
 use super::progress::{scheduler, session};
 use crate::curriculum::library::Library;
-use crate::engine::{EngineHandle, ModelSpec};
 use crate::srs::{Scheduler, describe_interval};
 use crate::store::cards::Answer;
 use crate::store::profiles::Profile;
@@ -25,29 +25,10 @@ pub enum TutorCmdError {
     Io(#[from] std::io::Error),
 }
 
-/// Loads the model if one is found; lessons still run (with the teacher's own words) without.
-pub fn start_engine(env: &Env, quiet: bool) -> (EngineHandle, Option<ModelSpec>) {
-    let engine = EngineHandle::spawn();
-    match env.model_spec() {
-        Ok(spec) => {
-            if !quiet {
-                eprintln!("loading {} ...", spec.path.display());
-            }
-            match engine.load_blocking(spec.clone()) {
-                Ok(_) => (engine, Some(spec)),
-                Err(e) => {
-                    eprintln!("tutor: the model could not be loaded ({e}); continuing without it");
-                    (engine, None)
-                }
-            }
-        }
-        Err(e) => {
-            eprintln!(
-                "tutor: {e}; continuing without a model (the teacher's own questions and hints are used)"
-            );
-            (engine, None)
-        }
-    }
+/// The school's server or the local model (see [`super::backend`]); lessons still run (with the
+/// teacher's own words) without any model.
+pub fn start_engine(env: &Env, quiet: bool) -> (Backend, Option<String>) {
+    Backend::start(env, quiet)
 }
 
 /// The concept to learn: the one named, else the unlocked concept with the lowest mastery.
@@ -238,6 +219,9 @@ pub fn learn_plain(env: &Env, course: &str, concept: Option<&str>) -> Result<(),
         let _ = out.flush();
     };
     lesson.begin(&engine, &mut |ev| print(ev, &mut rec, &mut out));
+    for n in engine.take_notices() {
+        writeln!(out, "(note: {n})")?;
+    }
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
     while !lesson.done() {
@@ -254,6 +238,9 @@ pub fn learn_plain(env: &Env, course: &str, concept: Option<&str>) -> Result<(),
                 .append_line(session_id, "student", None, line.trim())?;
         }
         lesson.student(&line, &engine, &mut |ev| print(ev, &mut rec, &mut out));
+        for n in engine.take_notices() {
+            writeln!(out, "(note: {n})")?;
+        }
     }
     if !lesson.done() {
         let summary = lesson.summary();
@@ -327,10 +314,8 @@ pub fn transcript(env: &Env, id: i64, all: bool) -> Result<(), TutorCmdError> {
 /// `tutor eval [--json]`.
 pub fn eval_cmd(env: &Env, json: bool) -> Result<(), TutorCmdError> {
     let lib = Library::load(None, &[]);
-    let (engine, spec) = start_engine(env, json);
-    let model = spec
-        .map(|s| s.path.display().to_string())
-        .unwrap_or_else(|| "none".into());
+    let (engine, model) = start_engine(env, json);
+    let model = model.unwrap_or_else(|| "none".into());
     let r = eval::run(&engine, &lib, &model);
     engine.shutdown();
     if json {

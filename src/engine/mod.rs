@@ -13,9 +13,11 @@
 //! - [`discovery`]: where the model comes from (`--model` > env > config > ./models > data dir).
 //! - [`utf8`]: UTF-8-safe streaming of token bytes.
 //! - [`worker`]: the thread: load, prefix-reusing generation, cancel, overflow, bench.
+//! - [`remote`]: a model on the school's server (OpenAI-compatible API), with a local fallback.
 
 pub mod discovery;
 pub mod gguf;
+pub mod remote;
 mod session;
 pub mod template;
 pub mod utf8;
@@ -222,6 +224,9 @@ pub enum EngineError {
     Grammar(String),
     #[error("the engine thread has stopped")]
     Stopped,
+    /// The school's model server failed (see [`remote::RemoteError`]).
+    #[error("{0}")]
+    Server(String),
 }
 
 impl From<GgufError> for EngineError {

@@ -284,7 +284,9 @@ impl Store {
                 [card_id],
                 card_from_row,
             )?;
-            let seed = (card.id as u64).wrapping_mul(1_000_003).wrapping_add(u64::from(card.memory.reps));
+            // The review's id seeds the fuzz, so replaying the log anywhere gives this state.
+            let uid = super::replay::new_uid();
+            let seed = super::replay::fuzz_seed(&uid);
             let s = sched.schedule(&card.memory, answer.rating, now, seed).map_err(|e| StoreError::Invalid(e.to_string()))?;
             let m = &s.memory;
             tx.execute(
@@ -293,7 +295,7 @@ impl Store {
             )?;
             tx.execute(
                 "INSERT INTO review_log(card_id, profile_id, reviewed_at, rating, source, elapsed_days, attempts, hints_used,
-                   response_ms, correct, state_before, answer) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                   response_ms, correct, state_before, answer, uid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 params![
                     card.id,
                     card.profile_id,
@@ -307,6 +309,7 @@ impl Store {
                     answer.correct,
                     card.memory.state.as_str(),
                     answer.text,
+                    uid,
                 ],
             )?;
             Ok(s)

@@ -107,6 +107,53 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE INDEX cards_course ON cards(profile_id, course_id, state);
     "#,
+    // v4 (class merge): a globally unique id on every profile, review, lesson and transcript
+    // line, and the laptop each review and lesson happened on (NULL: this laptop), so progress
+    // exported from many laptops merges without duplicates (`store::merge`). Review and line
+    // ids start with the time in milliseconds (12 hex digits), so sorting by id follows time.
+    // Rows inserted without an id get one from the triggers. Self-contained: it touches only
+    // its own columns, tables, indexes and triggers.
+    r#"
+    ALTER TABLE profiles ADD COLUMN uid TEXT;
+    ALTER TABLE review_log ADD COLUMN uid TEXT;
+    ALTER TABLE review_log ADD COLUMN origin TEXT;
+    ALTER TABLE sessions ADD COLUMN uid TEXT;
+    ALTER TABLE sessions ADD COLUMN origin TEXT;
+    ALTER TABLE transcript ADD COLUMN uid TEXT;
+    UPDATE profiles SET uid = lower(hex(randomblob(16))) WHERE uid IS NULL;
+    UPDATE review_log SET uid = printf('%012x%04x', reviewed_at * 1000, id % 65536) || lower(hex(randomblob(8)))
+      WHERE uid IS NULL;
+    UPDATE sessions SET uid = printf('%012x%04x', started_at * 1000, id % 65536) || lower(hex(randomblob(8)))
+      WHERE uid IS NULL;
+    UPDATE transcript SET uid = printf('%012x%04x', at * 1000, id % 65536) || lower(hex(randomblob(8)))
+      WHERE uid IS NULL;
+    CREATE UNIQUE INDEX profiles_uid ON profiles(uid);
+    CREATE UNIQUE INDEX review_log_uid ON review_log(uid);
+    CREATE UNIQUE INDEX sessions_uid ON sessions(uid);
+    CREATE UNIQUE INDEX transcript_uid ON transcript(uid);
+    CREATE TRIGGER profiles_uid_default AFTER INSERT ON profiles WHEN NEW.uid IS NULL BEGIN
+      UPDATE profiles SET uid = lower(hex(randomblob(16))) WHERE id = NEW.id;
+    END;
+    CREATE TRIGGER review_log_uid_default AFTER INSERT ON review_log WHEN NEW.uid IS NULL BEGIN
+      UPDATE review_log SET uid = printf('%012x%04x', NEW.reviewed_at * 1000, NEW.id % 65536)
+        || lower(hex(randomblob(8))) WHERE id = NEW.id;
+    END;
+    CREATE TRIGGER sessions_uid_default AFTER INSERT ON sessions WHEN NEW.uid IS NULL BEGIN
+      UPDATE sessions SET uid = printf('%012x%04x', NEW.started_at * 1000, NEW.id % 65536)
+        || lower(hex(randomblob(8))) WHERE id = NEW.id;
+    END;
+    CREATE TRIGGER transcript_uid_default AFTER INSERT ON transcript WHEN NEW.uid IS NULL BEGIN
+      UPDATE transcript SET uid = printf('%012x%04x', NEW.at * 1000, NEW.id % 65536)
+        || lower(hex(randomblob(8))) WHERE id = NEW.id;
+    END;
+    -- Laptops whose progress is in this database (this one included), by their random id.
+    CREATE TABLE laptops (id TEXT PRIMARY KEY, name TEXT NOT NULL);
+    -- Profiles from other laptops the teacher said are the same student as a profile here.
+    CREATE TABLE profile_links (
+        uid TEXT PRIMARY KEY,
+        profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE
+    );
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -8,12 +8,15 @@
 //! `BEGIN IMMEDIATE` transaction, so two tutor processes on one file serialise cleanly.
 //!
 //! Modules: [`migrations`] (schema), [`profiles`], [`sync`] (course import), [`cards`]
-//! (queue and answers), [`stats`] (reports), [`backup`], [`sessions`] (lesson transcripts).
+//! (queue and answers), [`stats`] (reports), [`backup`], [`sessions`] (lesson transcripts),
+//! [`replay`] (card state from the review log), [`merge`] (one class from many laptops).
 
 pub mod backup;
 pub mod cards;
+pub mod merge;
 pub mod migrations;
 pub mod profiles;
+pub mod replay;
 pub mod sessions;
 pub mod stats;
 pub mod sync;

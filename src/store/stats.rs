@@ -222,7 +222,14 @@ impl Store {
     /// The teacher's report: one row per profile × concept.
     pub fn report(&self, now: i64) -> Result<Vec<ReportRow>> {
         let mut out = Vec::new();
+        let seen = self.last_seen()?;
         for p in self.profiles()? {
+            let (laptop, laptop_seen) = seen.get(&p.name).map_or((None, None), |s| {
+                (
+                    Some(s.laptop.clone()),
+                    chrono::DateTime::from_timestamp(s.at, 0).map(|d| d.to_rfc3339()),
+                )
+            });
             let sched = Scheduler::new(&p.fsrs_params, p.desired_retention).unwrap_or_else(|_| {
                 Scheduler::new(&[], p.desired_retention).expect("default FSRS parameters are valid")
             });
@@ -270,6 +277,8 @@ impl Store {
                             .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
                             .map(|d| d.to_rfc3339()),
                         time_spent_s: ms / 1000 + lesson_secs.get(&key).copied().unwrap_or(0),
+                        laptop: laptop.clone(),
+                        laptop_seen: laptop_seen.clone(),
                     });
                 }
             }
@@ -292,6 +301,9 @@ pub struct ReportRow {
     pub lapses: u32,
     pub last_seen: Option<String>,
     pub time_spent_s: i64,
+    /// The laptop of the student's latest review or lesson (any concept), and when.
+    pub laptop: Option<String>,
+    pub laptop_seen: Option<String>,
 }
 
 /// RFC 4180 CSV: a header row, CRLF line ends, fields quoted when they need it.
@@ -304,7 +316,7 @@ pub fn report_csv(rows: &[ReportRow]) -> String {
         }
     }
     let mut out = String::from(
-        "profile,course,concept,concept_title,mastery,reviews,lapses,last_seen,time_spent_s\r\n",
+        "profile,course,concept,concept_title,mastery,reviews,lapses,last_seen,time_spent_s,laptop,laptop_seen\r\n",
     );
     for r in rows {
         let cells = [
@@ -317,6 +329,8 @@ pub fn report_csv(rows: &[ReportRow]) -> String {
             r.lapses.to_string(),
             r.last_seen.clone().unwrap_or_default(),
             r.time_spent_s.to_string(),
+            field(r.laptop.as_deref().unwrap_or_default()),
+            r.laptop_seen.clone().unwrap_or_default(),
         ];
         out.push_str(&cells.join(","));
         out.push_str("\r\n");

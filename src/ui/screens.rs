@@ -312,8 +312,14 @@ pub fn teacher(app: &App, f: &mut Frame, area: Rect, pal: &Palette) {
     let [table, side] = Layout::vertical([Constraint::Min(4), Constraint::Length(8)]).areas(area);
     let mut lines = vec![Line::from(Span::styled(
         format!(
-            " {:<12} {:<14} {:<26} {:>7} {:>7} {:>6}",
-            "profile", "course", "concept", "mastery", "reviews", "lapses"
+            " {:<12} {:<14} {:<26} {:>7} {:>7} {:>6}  {:<24}",
+            "profile",
+            "course",
+            "concept",
+            "mastery",
+            "reviews",
+            "lapses",
+            "last seen (laptop, day)"
         ),
         pal.title,
     ))];
@@ -322,13 +328,18 @@ pub fn teacher(app: &App, f: &mut Frame, area: Rect, pal: &Palette) {
     for (i, r) in t.rows.iter().enumerate().skip(start).take(visible) {
         lines.push(Line::from(Span::styled(
             format!(
-                " {:<12} {:<14} {:<26} {:>6.0}% {:>7} {:>6}",
+                " {:<12} {:<14} {:<26} {:>6.0}% {:>7} {:>6}  {:<24}",
                 truncate(&r.profile, 12),
                 truncate(&r.course, 14),
                 truncate(&r.concept, 26),
                 r.mastery * 100.0,
                 r.reviews,
-                r.lapses
+                r.lapses,
+                match (&r.laptop, &r.laptop_seen) {
+                    (Some(l), Some(d)) =>
+                        truncate(&format!("{l}, {}", d.get(..10).unwrap_or(d)), 24),
+                    _ => String::new(),
+                }
             ),
             if app.teacher_lessons {
                 Style::new()
