@@ -3,6 +3,7 @@
 
 pub mod course_cmds;
 pub mod engine_cmds;
+pub mod lesson_bench;
 pub mod progress;
 pub mod review_plain;
 pub mod store_cmds;
