@@ -355,7 +355,10 @@ fn aux_calls_keep_the_lesson_cache_and_turn_two_prefills_only_the_new_suffix() {
     let (reply, s1) = run(&e, convo.clone(), GenParams::greedy(24));
     assert_eq!(s1.reused_tokens, 0, "the cache starts empty");
     let j1 = judge(&e, "the number at the bottom");
-    assert_eq!(j1.reused_tokens, 0, "the aux slot has its own, empty, cache");
+    assert_eq!(
+        j1.reused_tokens, 0,
+        "the aux slot has its own, empty, cache"
+    );
     // The same judge frame again: the aux slot reuses its own cache too.
     let j2 = judge(&e, "how many equal parts");
     assert!(j2.reused_tokens > j1.prompt_tokens / 2, "{j2:?}");
@@ -380,7 +383,8 @@ fn reuse_with_judge_calls_between_gives_the_same_tokens_as_a_fresh_cache() {
         "Is the denominator the bottom number?",
         "So 3/4 means three of four equal parts?",
     ];
-    let system = ChatMessage::system("You are a patient Socratic tutor. Ask one question at a time.");
+    let system =
+        ChatMessage::system("You are a patient Socratic tutor. Ask one question at a time.");
     let mut with = vec![system.clone()];
     let mut outputs = Vec::new();
     for (i, t) in turns.iter().enumerate() {
@@ -402,7 +406,10 @@ fn reuse_with_judge_calls_between_gives_the_same_tokens_as_a_fresh_cache() {
         e.clear_cache();
         let (text, stats) = run(&e, fresh.clone(), GenParams::greedy(24));
         assert_eq!(stats.reused_tokens, 0);
-        assert_eq!(stats.tokens, outputs[i], "turn {i} differs with and without reuse");
+        assert_eq!(
+            stats.tokens, outputs[i],
+            "turn {i} differs with and without reuse"
+        );
         fresh.push(ChatMessage::assistant(text));
     }
 }
@@ -487,7 +494,10 @@ fn a_full_pool_drops_the_other_slots_cache_and_stays_exact() {
         .expect("aux");
     assert!(l1.prompt_tokens + a1.prompt_tokens > 3072, "{a1:?}");
     let (_, l2) = run(&e, lesson.clone(), GenParams::greedy(8));
-    assert_eq!(l2.reused_tokens, 0, "the lesson's cache was dropped: {l2:?}");
+    assert_eq!(
+        l2.reused_tokens, 0,
+        "the lesson's cache was dropped: {l2:?}"
+    );
     assert_eq!(l2.tokens, l1.tokens);
     // Now the lesson's cache is back and the aux one made room for it; the lesson reuses again.
     let (_, l3) = run(&e, lesson, GenParams::greedy(8));

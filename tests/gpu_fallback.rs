@@ -9,7 +9,9 @@ mod common;
 
 use std::process::Command;
 
-use tutor::engine::{self, ChatBackend, ChatMessage, EngineHandle, GenParams, GenRequest, ModelSpec};
+use tutor::engine::{
+    self, ChatBackend, ChatMessage, EngineHandle, GenParams, GenRequest, ModelSpec,
+};
 
 /// Environment that leaves the Vulkan loader without any driver.
 const NO_DRIVER: [(&str, &str); 2] = [
@@ -89,6 +91,9 @@ fn without_a_gpu_the_vulkan_build_runs_on_the_cpu_and_doctor_says_why() {
         ))
         .wait()
         .expect("a reply on the CPU");
-    assert!(stats.generated_tokens > 0 && !text.trim().is_empty(), "{text:?}");
+    assert!(
+        stats.generated_tokens > 0 && !text.trim().is_empty(),
+        "{text:?}"
+    );
     e.shutdown();
 }

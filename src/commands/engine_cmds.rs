@@ -349,10 +349,11 @@ pub fn bench(env: &Env, json: bool, reps: usize) -> Result<(), EngineCmdError> {
 
 fn print_lesson(r: &BenchReport) {
     let l = &r.lesson;
-    println!("lesson           {} / {} (scripted student)", l.course, l.concept);
     println!(
-        "  turn  prompt  prefill  new  aux-prefill  ttft ms  moves (0 = the opening move)"
+        "lesson           {} / {} (scripted student)",
+        l.course, l.concept
     );
+    println!("  turn  prompt  prefill  new  aux-prefill  ttft ms  moves (0 = the opening move)");
     for t in std::iter::once(&l.open).chain(&l.turns) {
         println!(
             "  {:>4}  {:>6}  {:>7}  {:>3}  {:>11}  {:>7.1}  {}",
@@ -369,7 +370,11 @@ fn print_lesson(r: &BenchReport) {
         "  reused {:.0}% of lesson prompt tokens; prefill goal (≤ {}× new) {}; turn-12 ttft ≤ turn-1 {}",
         r.lesson_reused_ratio * 100.0,
         lesson_bench::PREFILL_GOAL,
-        if r.lesson_prefill_goal_met { "met" } else { "NOT met" },
+        if r.lesson_prefill_goal_met {
+            "met"
+        } else {
+            "NOT met"
+        },
         if r.lesson_ttft_goal_met { "yes" } else { "no" },
     );
     match r.peak_rss_mb {

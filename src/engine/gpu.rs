@@ -118,7 +118,11 @@ mod tests {
     #[test]
     fn says_why_there_is_no_gpu() {
         let dir = tempfile::tempdir().unwrap();
-        let cpu_only = report(&["CPU"], &["CPU (x86, Cpu, 0 MiB total, 0 MiB free)"], false);
+        let cpu_only = report(
+            &["CPU"],
+            &["CPU (x86, Cpu, 0 MiB total, 0 MiB free)"],
+            false,
+        );
         assert!(describe(&cpu_only, Some(dir.path())).contains("no GPU module"));
         std::fs::write(dir.path().join("libggml-vulkan.so"), b"").unwrap();
         let unloadable = describe(&cpu_only, Some(dir.path()));

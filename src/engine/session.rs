@@ -220,7 +220,8 @@ impl Session<'_> {
     /// The number of tokens `messages` make as a prompt (rendered and tokenized exactly as a
     /// request's prompt, without fitting it to the context).
     pub(super) fn count_prompt_tokens(&self, messages: &[ChatMessage]) -> usize {
-        self.tokenize(&self.format.render(self.model, messages)).len()
+        self.tokenize(&self.format.render(self.model, messages))
+            .len()
     }
 
     fn sampler(&self, p: &GenParams) -> Result<LlamaSampler, EngineError> {
@@ -345,7 +346,9 @@ impl Session<'_> {
             }
             self.batch.clear();
             let pos = i32::try_from(self.cached[s].len()).map_err(gen_err)?;
-            self.batch.add(token, pos, &[seq(s)], true).map_err(gen_err)?;
+            self.batch
+                .add(token, pos, &[seq(s)], true)
+                .map_err(gen_err)?;
             self.ctx.decode(&mut self.batch).map_err(gen_err)?;
             self.cached[s].push(token);
             logits_idx = 0;
