@@ -392,7 +392,7 @@ fn reuse_with_judge_calls_between_gives_the_same_tokens_as_a_fresh_cache() {
         let (text, stats) = run(&e, with.clone(), GenParams::greedy(24));
         if i > 0 {
             assert!(
-                stats.prefill_tokens < stats.prompt_tokens / 3,
+                stats.prefill_tokens < stats.prompt_tokens / 2,
                 "turn {i}: {stats:?}"
             );
         }

@@ -93,7 +93,7 @@ pub struct LessonBench {
 /// Why the scenario could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum LessonBenchError {
-    #[error("the bundled course {COURSE:?} has no concept {CONCEPT:?}")]
+    #[error("the bundled course {c:?} has no concept {k:?}", c = COURSE, k = CONCEPT)]
     NoCourse,
     #[error(transparent)]
     Engine(#[from] EngineError),
