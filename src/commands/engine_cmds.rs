@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::Env;
 use crate::curriculum::library::Library;
+use super::lesson_bench::{self, LessonBench};
 use crate::engine::{
     self, CacheSlot, ChatBackend, ChatMessage, EngineHandle, GenEvent, GenParams, GenRequest, gguf,
 };
@@ -20,6 +21,8 @@ pub enum EngineCmdError {
     Engine(#[from] engine::EngineError),
     #[error(transparent)]
     Gguf(#[from] gguf::GgufError),
+    #[error(transparent)]
+    LessonBench(#[from] lesson_bench::LessonBenchError),
     #[error("output error: {0}")]
     Io(#[from] std::io::Error),
     #[error(transparent)]
@@ -170,6 +173,10 @@ pub fn doctor(env: &Env) {
     for d in &report.devices {
         println!("device:    {d}");
     }
+    println!(
+        "gpu:       {}",
+        engine::gpu::describe(&report, engine::gpu::backends_dir().as_deref())
+    );
     println!("cpu:       {}", report.system_info);
     println!("threads:   {} (physical cores)", engine::default_threads());
     match env.find_model() {
@@ -239,6 +246,22 @@ pub struct BenchReport {
     pub turn10_prompt_tokens: usize,
     pub turn10_prefill_tokens: usize,
     pub reps: usize,
+    /// The real lesson with a scripted student (see [`lesson_bench`]), turns 1–12: from the
+    /// student's line to the first thing shown.
+    pub lesson_ttft_turn1_ms: f64,
+    pub lesson_ttft_turn12_ms: f64,
+    pub lesson_ttft_ms: Vec<f64>,
+    /// Per turn: lesson-slot prompt tokens, tokens decoded, tokens new in the turn.
+    pub lesson_prompt_tokens: Vec<usize>,
+    pub lesson_prefill_tokens: Vec<usize>,
+    pub lesson_new_tokens: Vec<usize>,
+    pub lesson_reused_ratio: f64,
+    /// Issue 12's goals: prefill ≤ 1.3 × new tokens after turn 1; turn-12 TTFT ≤ turn-1 TTFT.
+    pub lesson_prefill_goal_met: bool,
+    pub lesson_ttft_goal_met: bool,
+    /// Peak resident memory of the process during the lesson (MiB).
+    pub peak_rss_mb: Option<f64>,
+    pub lesson: LessonBench,
 }
 
 const BENCH_SYSTEM: &str = "You are a patient Socratic tutor for a Grade 4 class. Teach by asking one short \
@@ -297,6 +320,7 @@ pub fn bench(env: &Env, json: bool, reps: usize) -> Result<(), EngineCmdError> {
         messages.push(ChatMessage::assistant(reply.trim()));
         last = Some(stats);
     }
+    let lesson = lesson_bench::run(&engine)?;
     engine.shutdown();
     let last = last.unwrap_or_default();
     let report = BenchReport {
@@ -310,6 +334,20 @@ pub fn bench(env: &Env, json: bool, reps: usize) -> Result<(), EngineCmdError> {
         turn10_prompt_tokens: last.prompt_tokens,
         turn10_prefill_tokens: last.prefill_tokens,
         reps,
+        lesson_ttft_turn1_ms: lesson.turns.first().map_or(0.0, |t| t.ttft_ms),
+        lesson_ttft_turn12_ms: lesson.turns.last().map_or(0.0, |t| t.ttft_ms),
+        lesson_ttft_ms: lesson.turns.iter().map(|t| t.ttft_ms).collect(),
+        lesson_prompt_tokens: lesson.turns.iter().map(|t| t.prompt_tokens).collect(),
+        lesson_prefill_tokens: lesson.turns.iter().map(|t| t.prefill_tokens).collect(),
+        lesson_new_tokens: lesson.turns.iter().map(|t| t.new_tokens).collect(),
+        lesson_reused_ratio: lesson.reused_ratio,
+        lesson_prefill_goal_met: lesson.prefill_goal_met,
+        lesson_ttft_goal_met: match (lesson.turns.first(), lesson.turns.last()) {
+            (Some(a), Some(b)) => b.ttft_ms <= a.ttft_ms,
+            _ => false,
+        },
+        peak_rss_mb: lesson.peak_rss_mb,
+        lesson,
     };
     if json {
         println!("{}", serde_json::to_string(&report).expect("serializable"));
@@ -332,6 +370,7 @@ pub fn bench(env: &Env, json: bool, reps: usize) -> Result<(), EngineCmdError> {
             "ttft turn 10     {:.1} ms ({} prompt tokens, {} decoded)",
             report.ttft_turn10_ms, report.turn10_prompt_tokens, report.turn10_prefill_tokens
         );
+        print_lesson(&report);
     }
     Ok(())
 }
@@ -469,4 +508,40 @@ pub fn eval_cmd(
         r.reply_latency_mean_ms, r.reply_latency_p95_ms
     );
     Ok(())
+}
+
+fn print_lesson(r: &BenchReport) {
+    let l = &r.lesson;
+    println!(
+        "lesson           {} / {} (scripted student)",
+        l.course, l.concept
+    );
+    println!("  turn  prompt  prefill  new  aux-prefill  ttft ms  moves (0 = the opening move)");
+    for t in std::iter::once(&l.open).chain(&l.turns) {
+        println!(
+            "  {:>4}  {:>6}  {:>7}  {:>3}  {:>11}  {:>7.1}  {}",
+            t.turn,
+            t.prompt_tokens,
+            t.prefill_tokens,
+            t.new_tokens,
+            t.aux_prefill_tokens,
+            t.ttft_ms,
+            t.moves.join(", ")
+        );
+    }
+    println!(
+        "  reused {:.0}% of lesson prompt tokens; prefill goal (≤ {}× new) {}; turn-12 ttft ≤ turn-1 {}",
+        r.lesson_reused_ratio * 100.0,
+        lesson_bench::PREFILL_GOAL,
+        if r.lesson_prefill_goal_met {
+            "met"
+        } else {
+            "NOT met"
+        },
+        if r.lesson_ttft_goal_met { "yes" } else { "no" },
+    );
+    match r.peak_rss_mb {
+        Some(mb) => println!("  peak RSS {mb:.0} MiB"),
+        None => println!("  peak RSS unknown on this system"),
+    }
 }

@@ -5,6 +5,7 @@ pub mod backend;
 pub mod class_cmds;
 pub mod course_cmds;
 pub mod engine_cmds;
+pub mod lesson_bench;
 pub mod progress;
 pub mod review_plain;
 pub mod store_cmds;

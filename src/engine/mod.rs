@@ -14,9 +14,13 @@
 //! - [`utf8`]: UTF-8-safe streaming of token bytes.
 //! - [`worker`]: the thread: load, prefix-reusing generation, cancel, overflow, bench.
 //! - [`remote`]: a model on the school's server (OpenAI-compatible API), with a local fallback.
+//! - [`gpu`]: which GPU the model runs on, or why none (for `doctor`).
+//! - [`record`]: a backend wrapper recording each request and its stats (benchmarks, tests).
 
 pub mod discovery;
 pub mod gguf;
+pub mod gpu;
+pub mod record;
 pub mod remote;
 mod session;
 pub mod template;
@@ -122,6 +126,19 @@ pub enum CacheSlot {
     Lesson,
     /// Short one-off calls: judging, classifying, matching misconceptions.
     Aux,
+}
+
+impl CacheSlot {
+    /// Every slot; the engine keeps one llama.cpp sequence per slot.
+    pub const ALL: [CacheSlot; 2] = [CacheSlot::Lesson, CacheSlot::Aux];
+
+    /// The slot's index (also its llama.cpp sequence id).
+    pub fn index(self) -> usize {
+        match self {
+            Self::Lesson => 0,
+            Self::Aux => 1,
+        }
+    }
 }
 
 /// One reply to produce.
@@ -326,6 +343,10 @@ pub(crate) enum Cmd {
     ClearCache {
         reply: mpsc::Sender<()>,
     },
+    CountTokens {
+        messages: Vec<ChatMessage>,
+        reply: mpsc::Sender<Result<usize, EngineError>>,
+    },
     Shutdown,
 }
 
@@ -402,7 +423,17 @@ impl EngineHandle {
         rx.recv().map_err(|_| EngineError::Stopped)?
     }
 
-    /// Forgets the KV cache (the next reply decodes its whole prompt), e.g. for a new lesson.
+    /// The number of tokens `messages` make as a prompt for the loaded model, rendered and
+    /// tokenized exactly as [`ChatBackend::generate`] would (for benchmarks and tools).
+    pub fn count_prompt_tokens(&self, messages: Vec<ChatMessage>) -> Result<usize, EngineError> {
+        let (reply, rx) = mpsc::channel();
+        self.tx
+            .send(Cmd::CountTokens { messages, reply })
+            .map_err(|_| EngineError::Stopped)?;
+        rx.recv().map_err(|_| EngineError::Stopped)?
+    }
+
+    /// Forgets the KV cache of every slot (the next reply decodes its whole prompt).
     pub fn clear_cache(&self) {
         let (reply, rx) = mpsc::channel();
         if self.tx.send(Cmd::ClearCache { reply }).is_ok() {

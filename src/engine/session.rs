@@ -1,5 +1,12 @@
 //! One loaded model's conversation state: the tokens in the KV cache, prefix-reusing prefill,
 //! the sampling/streaming loop, context-overflow trimming and the throughput probe.
+//!
+//! The KV cache holds one llama.cpp sequence per [`CacheSlot`] (the lesson's conversation, and
+//! short judge/classifier calls), in one unified pool of cells. Each slot remembers exactly the
+//! tokens its sequence holds, so a request decodes only what follows its longest common prefix
+//! with that slot's cache, and a judge call never throws the lesson's cache away. When the pool
+//! cannot hold a request next to the other slots' caches, the least recently used of those is
+//! dropped (never the request's own).
 
 use std::time::Instant;
 
@@ -14,9 +21,12 @@ use super::template::{ChatMessage, Role};
 use super::utf8::Utf8Stream;
 use super::worker::{N_BATCH, PromptFormat, token_text};
 use super::{
-    CancelToken, EngineError, GenEvent, GenParams, GenRequest, GenStats, StopReason,
+    CacheSlot, CancelToken, EngineError, GenEvent, GenParams, GenRequest, GenStats, StopReason,
     ThroughputSample,
 };
+
+/// The number of cache slots (llama.cpp sequences) a context keeps.
+pub(super) const N_SLOTS: usize = CacheSlot::ALL.len();
 
 /// The conversation state of one context.
 pub(super) struct Session<'m> {
@@ -24,22 +34,102 @@ pub(super) struct Session<'m> {
     pub(super) format: &'m PromptFormat,
     pub(super) ctx: LlamaContext<'m>,
     pub(super) batch: LlamaBatch<'static>,
-    /// The tokens whose keys/values are in the cache, in order (sequence 0).
-    pub(super) cached: Vec<LlamaToken>,
+    /// Per slot, the tokens whose keys/values are in that slot's sequence, in order. Exactly what
+    /// the KV cache holds: a token is pushed only once it has been decoded.
+    pub(super) cached: [Vec<LlamaToken>; N_SLOTS],
+    /// The most tokens one slot may hold (the context the user asked for).
+    pub(super) slot_ctx: usize,
+    /// When each slot was last used (a request counter), to choose which cache to drop.
+    pub(super) last_used: [u64; N_SLOTS],
+    pub(super) clock: u64,
 }
 
 fn gen_err(e: impl std::fmt::Display) -> EngineError {
     EngineError::Generation(e.to_string())
 }
 
+/// The llama.cpp sequence id of slot `s`.
+fn seq(s: usize) -> i32 {
+    i32::try_from(s).unwrap_or(0)
+}
+
 impl Session<'_> {
+    /// Forgets every slot's cache.
     pub(super) fn reset(&mut self) {
         self.ctx.clear_kv_cache();
-        self.cached.clear();
+        for c in &mut self.cached {
+            c.clear();
+        }
     }
 
-    fn n_ctx(&self) -> usize {
+    /// The cells of the unified KV pool shared by all slots.
+    fn pool(&self) -> usize {
         self.ctx.n_ctx() as usize
+    }
+
+    /// The most tokens one slot may hold.
+    fn n_ctx(&self) -> usize {
+        self.slot_ctx.min(self.pool())
+    }
+
+    /// Cells kept free for the reply after the prompt.
+    fn reserve(&self, max_tokens: u32) -> usize {
+        (max_tokens as usize).min(self.n_ctx() / 2).max(1)
+    }
+
+    /// Drops slot `s`'s cache from position `keep` on; returns how many tokens it still holds
+    /// (0 when the model's memory cannot drop part of a sequence, e.g. a recurrent model).
+    fn truncate(&mut self, s: usize, keep: usize) -> Result<usize, EngineError> {
+        if keep >= self.cached[s].len() {
+            return Ok(self.cached[s].len());
+        }
+        let p0 = u32::try_from(keep).map_err(gen_err)?;
+        let seq_id = u32::try_from(s).map_err(gen_err)?;
+        let partial = keep > 0
+            && self
+                .ctx
+                .clear_kv_cache_seq(Some(seq_id), Some(p0), None)
+                .map_err(gen_err)?;
+        if partial {
+            self.cached[s].truncate(keep);
+        } else {
+            self.ctx
+                .clear_kv_cache_seq(Some(seq_id), None, None)
+                .map_err(gen_err)?;
+            self.cached[s].clear();
+        }
+        Ok(self.cached[s].len())
+    }
+
+    /// Makes room in the pool for `need` more cells on slot `s` (which will keep `keep` tokens),
+    /// dropping the least recently used other slots' caches while the pool is too small.
+    fn make_room(&mut self, s: usize, keep: usize, need: usize) -> Result<(), EngineError> {
+        loop {
+            let others: usize = (0..N_SLOTS)
+                .filter(|&o| o != s)
+                .map(|o| self.cached[o].len())
+                .sum();
+            if others + keep + need <= self.pool() {
+                return Ok(());
+            }
+            let Some(victim) = (0..N_SLOTS)
+                .filter(|&o| o != s && !self.cached[o].is_empty())
+                .min_by_key(|&o| self.last_used[o])
+            else {
+                return Ok(());
+            };
+            tracing::debug!(
+                slot = victim,
+                tokens = self.cached[victim].len(),
+                "KV pool full: dropping another slot's cache"
+            );
+            self.truncate(victim, 0)?;
+        }
+    }
+
+    /// Tokens in the KV pool, all slots together.
+    fn used(&self) -> usize {
+        self.cached.iter().map(Vec::len).sum()
     }
 
     fn tokenize(&self, text: &str) -> Vec<LlamaToken> {
@@ -54,8 +144,7 @@ impl Session<'_> {
     /// messages, never the last message) until prompt + reply fit in the context.
     fn fit_prompt(&self, messages: &[ChatMessage], max_tokens: u32) -> (Vec<LlamaToken>, usize) {
         let n_ctx = self.n_ctx();
-        let reserve = (max_tokens as usize).min(n_ctx / 2).max(1);
-        let budget = n_ctx - reserve;
+        let budget = n_ctx - self.reserve(max_tokens);
         let mut msgs = messages.to_vec();
         let mut dropped = 0;
         loop {
@@ -110,22 +199,29 @@ impl Session<'_> {
         }
     }
 
-    /// Decodes `tokens` after what is cached, requesting logits for the last one.
-    fn prefill(&mut self, tokens: &[LlamaToken]) -> Result<(), EngineError> {
+    /// Decodes `tokens` after what slot `s` holds, requesting logits for the last one.
+    fn prefill(&mut self, s: usize, tokens: &[LlamaToken]) -> Result<(), EngineError> {
         let n = tokens.len();
         for (c, chunk) in tokens.chunks(N_BATCH as usize).enumerate() {
             self.batch.clear();
             let start = c * N_BATCH as usize;
             for (i, &t) in chunk.iter().enumerate() {
-                let pos = i32::try_from(self.cached.len() + i).map_err(gen_err)?;
+                let pos = i32::try_from(self.cached[s].len() + i).map_err(gen_err)?;
                 self.batch
-                    .add(t, pos, &[0], start + i + 1 == n)
+                    .add(t, pos, &[seq(s)], start + i + 1 == n)
                     .map_err(gen_err)?;
             }
             self.ctx.decode(&mut self.batch).map_err(gen_err)?;
-            self.cached.extend_from_slice(chunk);
+            self.cached[s].extend_from_slice(chunk);
         }
         Ok(())
+    }
+
+    /// The number of tokens `messages` make as a prompt (rendered and tokenized exactly as a
+    /// request's prompt, without fitting it to the context).
+    pub(super) fn count_prompt_tokens(&self, messages: &[ChatMessage]) -> usize {
+        self.tokenize(&self.format.render(self.model, messages))
+            .len()
     }
 
     fn sampler(&self, p: &GenParams) -> Result<LlamaSampler, EngineError> {
@@ -165,23 +261,22 @@ impl Session<'_> {
     ) -> Result<GenStats, EngineError> {
         let started = Instant::now();
         let p = &req.params;
+        let s = req.slot.index();
+        self.clock += 1;
+        self.last_used[s] = self.clock;
         let (prompt, dropped) = self.fit_prompt(&req.messages, p.max_tokens);
-        // Longest common prefix with what the cache holds; at least one token must be decoded
-        // to get fresh logits.
-        let mut lcp = self
-            .cached
+        // Longest common prefix with what this slot's cache holds; at least one token must be
+        // decoded to get fresh logits.
+        let lcp = self.cached[s]
             .iter()
             .zip(&prompt)
             .take_while(|(a, b)| a == b)
-            .count();
-        lcp = lcp.min(prompt.len().saturating_sub(1));
-        if lcp < self.cached.len() {
-            self.ctx
-                .clear_kv_cache_seq(Some(0), Some(u32::try_from(lcp).map_err(gen_err)?), None)
-                .map_err(gen_err)?;
-            self.cached.truncate(lcp);
-        }
-        self.prefill(&prompt[lcp..])?;
+            .count()
+            .min(prompt.len().saturating_sub(1));
+        let reserve = self.reserve(p.max_tokens);
+        self.make_room(s, lcp, prompt.len() - lcp + reserve)?;
+        let lcp = self.truncate(s, lcp)?;
+        self.prefill(s, &prompt[lcp..])?;
         let prefill_ms = ms(started);
         let mut sampler = self.sampler(p)?;
         let tail = prompt.len().saturating_sub(p.repeat_last_n.max(0) as usize);
@@ -196,15 +291,18 @@ impl Session<'_> {
             dropped_messages: dropped,
             ..GenStats::default()
         };
-        let stop = self.decode_loop(&mut sampler, p, events, cancel, started, &mut stats)?;
+        let stop = self.decode_loop(s, &mut sampler, p, events, cancel, started, &mut stats)?;
         stats.stop = Some(stop);
         stats.generation_ms = ms(started) - stats.ttft_ms;
         Ok(stats)
     }
 
-    /// Samples, streams and decodes tokens until a stop rule fires.
+    /// Samples, streams and decodes tokens on slot `s` until a stop rule fires. The last
+    /// sampled token is never decoded, so the slot's cache ends at the last decoded one.
+    #[allow(clippy::too_many_arguments)]
     fn decode_loop(
         &mut self,
+        s: usize,
         sampler: &mut LlamaSampler,
         p: &GenParams,
         events: &UnboundedSender<GenEvent>,
@@ -243,14 +341,16 @@ impl Session<'_> {
             if stats.generated_tokens >= p.max_tokens as usize {
                 break StopReason::MaxTokens;
             }
-            if self.cached.len() + 1 >= self.n_ctx() {
+            if self.cached[s].len() + 1 >= self.n_ctx() || self.used() + 1 >= self.pool() {
                 break StopReason::ContextFull;
             }
             self.batch.clear();
-            let pos = i32::try_from(self.cached.len()).map_err(gen_err)?;
-            self.batch.add(token, pos, &[0], true).map_err(gen_err)?;
+            let pos = i32::try_from(self.cached[s].len()).map_err(gen_err)?;
+            self.batch
+                .add(token, pos, &[seq(s)], true)
+                .map_err(gen_err)?;
             self.ctx.decode(&mut self.batch).map_err(gen_err)?;
-            self.cached.push(token);
+            self.cached[s].push(token);
             logits_idx = 0;
         };
         if reason != StopReason::StopString {
@@ -273,7 +373,7 @@ impl Session<'_> {
             .map(|_| LlamaToken(rng.random_range(0..n_vocab)))
             .collect();
         let t0 = Instant::now();
-        self.prefill(&prompt)?;
+        self.prefill(0, &prompt)?;
         self.ctx.synchronize();
         let pp = n_prompt as f64 / t0.elapsed().as_secs_f64();
         // Generation through the app's own loop (sampling, detokenizing, streaming), with end-of-
@@ -295,6 +395,7 @@ impl Session<'_> {
         let mut stats = GenStats::default();
         let t1 = Instant::now();
         self.decode_loop(
+            0,
             &mut sampler,
             &p,
             &tx,

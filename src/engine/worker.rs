@@ -1,7 +1,8 @@
 //! The engine thread: owns the llama.cpp backend, model and context.
 //!
-//! One request at a time. The tokens in the KV cache are remembered (`cached`); a new request
-//! decodes only what follows the longest common prefix, so turn 20 starts as fast as turn 1.
+//! One request at a time. The KV cache keeps one sequence per [`super::CacheSlot`] and the tokens
+//! each holds; a new request decodes only what follows the longest common prefix with its own
+//! slot's cache, so turn 20 starts as fast as turn 1 even with judge calls in between.
 //! A conversation longer than the context loses whole oldest turns (never the system prompt).
 
 use std::num::NonZeroU32;
@@ -17,11 +18,20 @@ use llama_cpp_2::model::{LlamaChatMessage, LlamaChatTemplate, LlamaLoraAdapter, 
 use llama_cpp_2::token::LlamaToken;
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::session::Session;
+use super::session::{N_SLOTS, Session};
 use super::template::{ChatMessage, JinjaTemplate, render_chatml};
 use super::{Cmd, EngineError, GenEvent, LoadEvent, ModelInfo, ModelSpec, SystemReport, gguf};
 
 pub(super) const N_BATCH: u32 = 512;
+
+/// KV cells added to the pool for the short judge/classifier slot, so that its calls fit next to
+/// a full lesson without dropping the lesson's cache (at most the lesson's own context).
+const AUX_CELLS: u32 = 1024;
+
+/// The KV pool for a lesson context of `n_ctx` tokens: the lesson's cells plus the aux reserve.
+fn pool_cells(n_ctx: u32) -> u32 {
+    n_ctx.saturating_add(n_ctx.min(AUX_CELLS))
+}
 
 /// Loads llama.cpp's backend modules (CPU variants, GPU backends) once per process and routes
 /// llama.cpp's log into `tracing`.
@@ -118,6 +128,10 @@ pub(super) fn run(rx: Receiver<Cmd>) {
                     let _ = reply.send(Err(EngineError::NoModel));
                     continue;
                 }
+                Ok(Cmd::CountTokens { reply, .. }) => {
+                    let _ = reply.send(Err(EngineError::NoModel));
+                    continue;
+                }
                 Ok(Cmd::ClearCache { reply }) => {
                     let _ = reply.send(());
                     continue;
@@ -149,6 +163,9 @@ fn refuse_all(rx: &Receiver<Cmd>, err: &EngineError) {
                 let _ = events.send(GenEvent::Error(err.clone()));
             }
             Cmd::Throughput { reply, .. } => {
+                let _ = reply.send(Err(err.clone()));
+            }
+            Cmd::CountTokens { reply, .. } => {
                 let _ = reply.send(Err(err.clone()));
             }
             Cmd::ClearCache { reply } => {
@@ -308,8 +325,13 @@ fn serve(
     load_events: &UnboundedSender<LoadEvent>,
 ) -> Next {
     let threads = i32::try_from(spec.threads.max(1)).unwrap_or(1);
+    let slot_ctx = spec.n_ctx.max(64);
+    // One unified pool of cells shared by the slots' sequences (llama.cpp would otherwise split
+    // n_ctx evenly between them): the lesson may use its whole context, the aux slot the rest.
     let params = LlamaContextParams::default()
-        .with_n_ctx(NonZeroU32::new(spec.n_ctx.max(64)))
+        .with_n_ctx(NonZeroU32::new(pool_cells(slot_ctx)))
+        .with_n_seq_max(N_SLOTS as u32)
+        .with_kv_unified(true)
         .with_n_batch(N_BATCH)
         .with_n_ubatch(N_BATCH)
         .with_n_threads(threads)
@@ -329,7 +351,10 @@ fn serve(
         format: &loaded.format,
         ctx,
         batch: LlamaBatch::new(N_BATCH as usize, 1),
-        cached: Vec::new(),
+        cached: Default::default(),
+        slot_ctx: slot_ctx as usize,
+        last_used: [0; N_SLOTS],
+        clock: 0,
     };
     if let Some(lora) = loaded.lora.as_mut()
         && let Err(e) = session.ctx.lora_adapter_set(lora, 1.0)
@@ -366,6 +391,9 @@ fn serve(
                 let r = session.throughput(n_prompt, n_gen);
                 session.reset();
                 let _ = reply.send(r);
+            }
+            Ok(Cmd::CountTokens { messages, reply }) => {
+                let _ = reply.send(Ok(session.count_prompt_tokens(&messages)));
             }
             Ok(Cmd::ClearCache { reply }) => {
                 session.reset();
