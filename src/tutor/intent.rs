@@ -6,12 +6,16 @@
 //! confident and the lesson asks for it. [`extract_answer`] pulls "3/4" and the reason out of
 //! "I think it's 3/4 because…". [`labelled_accuracy`] scores both on the labelled set.
 
+mod labelled;
+mod words;
+
 use serde::{Deserialize, Serialize};
 
-use super::misconception;
+pub use labelled::{LabelledLine, LabelledScores, labelled_accuracy, labelled_lines};
+use words::*;
+
 use super::policy::content_words;
 use crate::curriculum::grade::{choice_letter, normalize, parse_number};
-use crate::curriculum::library::Library;
 use crate::curriculum::{Check, CheckKind, Concept};
 use crate::engine::{CacheSlot, ChatBackend, ChatMessage, GenParams, GenRequest};
 
@@ -75,198 +79,6 @@ pub struct Reading {
     /// The student asked for the answer itself (not only a hint).
     pub wants_answer: bool,
 }
-
-const UNSURE: &[&str] = &[
-    "not sure",
-    "unsure",
-    "don't know",
-    "dont know",
-    "do not know",
-    "dunno",
-    "idk",
-    "no idea",
-    "no clue",
-    "confused",
-    "i'm lost",
-    "im lost",
-    "i am lost",
-    "don't get it",
-    "dont get it",
-    "don't understand",
-    "dont understand",
-    "do not understand",
-    "i forget",
-    "i forgot",
-    "can't remember",
-    "cant remember",
-    "no sé",
-    "je ne sais pas",
-    "weiß nicht",
-];
-const HINT: &[&str] = &[
-    "hint",
-    "help",
-    "clue",
-    "i'm stuck",
-    "im stuck",
-    "i am stuck",
-    "stuck",
-    "show me how",
-    "how do i",
-    "how do you do",
-    "how should i",
-    "walk me through",
-    "explain it",
-    "explain how",
-    "another example",
-    "give me an example",
-    "ayuda",
-    "pista",
-    "indice",
-    "aide",
-    "hilfe",
-    "tipp",
-];
-const ANSWER_REQUEST: &[&str] = &[
-    "the answer",
-    "answer key",
-    "the solution",
-    "just tell me",
-    "tell me what it is",
-    "just give me",
-    "solve it",
-    "solve this",
-    "do it for me",
-    "work it out for me",
-    "reveal",
-    "what is it",
-    "what's it",
-    "the result",
-    "the right one",
-    "the correct one",
-    "which one is it",
-    "which one is right",
-    "la respuesta",
-    "la réponse",
-    "die antwort",
-    "答え",
-    "答案",
-];
-const META: &[&str] = &[
-    "repeat",
-    "say that again",
-    "again please",
-    "what was the question",
-    "what's the question",
-    "what is the question",
-    "what do i do",
-    "what should i do",
-    "what am i supposed to",
-    "what do you want me to",
-    "how does this work",
-    "how many questions",
-    "how long",
-    "can we stop",
-    "i want to stop",
-    "let's stop",
-    "can we take a break",
-    "i need a break",
-    "are you a robot",
-    "are you real",
-    "are you an ai",
-    "are you a person",
-    "who are you",
-    "what are you",
-    "next question",
-    "i'm bored",
-    "im bored",
-    "this is boring",
-    "i'm tired",
-    "im tired",
-    "go back",
-    "start over",
-];
-const OFF_TOPIC: &[&str] = &[
-    "joke",
-    "game",
-    "games",
-    "song",
-    "songs",
-    "music",
-    "weather",
-    "football",
-    "soccer",
-    "basketball",
-    "minecraft",
-    "fortnite",
-    "roblox",
-    "movie",
-    "movies",
-    "film",
-    "youtube",
-    "tiktok",
-    "video",
-    "videos",
-    "dog",
-    "cat",
-    "pet",
-    "birthday",
-    "holiday",
-    "vacation",
-    "favourite",
-    "favorite",
-    "lunch",
-    "dinner",
-    "recess",
-    "party",
-    "cartoon",
-    "anime",
-    "pokemon",
-];
-const QUESTION_STARTS: &[&str] = &[
-    "what", "why", "how", "when", "where", "which", "who", "does", "do", "is", "are", "can",
-    "could", "would", "should", "will", "whats", "what's", "hows", "isn't", "aren't",
-];
-/// Leading words that hedge an answer without changing it.
-const HEDGES: &[&str] = &[
-    "i think that",
-    "i think",
-    "i guess",
-    "i believe",
-    "i'd say",
-    "i would say",
-    "i'm not sure but",
-    "im not sure but",
-    "not sure but",
-    "not sure,",
-    "maybe",
-    "perhaps",
-    "probably",
-    "hmm",
-    "umm",
-    "um",
-    "uh",
-    "well",
-    "so",
-    "ok",
-    "okay",
-    "my answer is",
-    "the answer is",
-    "answer:",
-    "it's",
-    "it is",
-    "its",
-    "is it",
-    "is that",
-    "it should be",
-    "should be",
-    "it must be",
-    "must be",
-    "it would be",
-    "i got",
-    "i get",
-];
-const REASON_MARKS: &[&str] = &[" because ", " since ", " cause ", " cuz ", " as ", " so "];
 
 fn has_phrase(l: &str, phrases: &[&str]) -> bool {
     phrases.iter().any(|p| {
@@ -403,8 +215,10 @@ pub fn classify(line: &str, ctx: Context<'_>, topic: &[String]) -> Reading {
     // "What is a chloroplast?" asks about a word even when it is the answer; "what about
     // 3/8?" offers one.
     let wh = l.split_whitespace().next().is_some_and(|w| {
-        ["what", "why", "how", "when", "where", "which", "who", "whats", "what's", "hows"]
-            .contains(&w)
+        [
+            "what", "why", "how", "when", "where", "which", "who", "whats", "what's", "hows",
+        ]
+        .contains(&w)
     }) && !has_phrase(&l, &["what about", "how about"]);
     if asks && (n_cand == 0 || wh) {
         return reading(Intent::Question, true, false);
@@ -521,162 +335,6 @@ pub fn classify_model(
     Intent::ALL.into_iter().find(|i| i.label() == text.trim())
 }
 
-/// One labelled line of `eval/intents.toml`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct LabelledLine {
-    pub line: String,
-    pub course: String,
-    pub concept: String,
-    /// `warm-up`, `guided` or `check`.
-    pub context: String,
-    /// The pending check's id (when `context = "check"`).
-    #[serde(default)]
-    pub check: Option<String>,
-    pub intent: Intent,
-    /// The misconception (index in the concept) the line expresses, if any.
-    #[serde(default)]
-    pub misconception: Option<usize>,
-}
-
-#[derive(Deserialize)]
-struct LabelledFile {
-    item: Vec<LabelledLine>,
-}
-
-/// The labelled student lines (bundled from `eval/intents.toml`).
-pub fn labelled_lines() -> Vec<LabelledLine> {
-    toml::from_str::<LabelledFile>(include_str!("../../eval/intents.toml"))
-        .map(|f| f.item)
-        .unwrap_or_else(|e| panic!("eval/intents.toml: {e}"))
-}
-
-/// Scores of the classifier and the misconception matcher on the labelled lines.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct LabelledScores {
-    pub items: usize,
-    /// Share of lines whose intent the rules alone get right.
-    pub intent_accuracy_rules: f64,
-    /// Share right when the model labels the lines the rules are not confident about
-    /// (equal to the rules' figure without a model).
-    pub intent_accuracy: f64,
-    pub misconception_precision: f64,
-    pub misconception_recall: f64,
-    pub misconception_f1: f64,
-    /// "line: expected → got" for every miss.
-    pub errors: Vec<String>,
-}
-
-/// Scores intents and misconception matches over `eval/intents.toml` (courses from `lib`);
-/// with a backend, the model is asked where the rules are unsure, and for misconception
-/// matches in the uncertain band.
-pub fn labelled_accuracy(lib: &Library, backend: Option<&dyn ChatBackend>) -> LabelledScores {
-    let items = labelled_lines();
-    let mut s = LabelledScores {
-        items: items.len(),
-        ..Default::default()
-    };
-    let (mut rules_right, mut right) = (0usize, 0usize);
-    let (mut tp, mut fp, mut fn_) = (0usize, 0usize, 0usize);
-    for it in &items {
-        let Some(concept) = lib
-            .get(&it.course)
-            .and_then(|e| e.course.concept(&it.concept))
-        else {
-            s.errors.push(format!(
-                "{}: unknown concept {}/{}",
-                it.line, it.course, it.concept
-            ));
-            continue;
-        };
-        let check = it
-            .check
-            .as_deref()
-            .and_then(|id| concept.checks.iter().find(|c| c.id == id));
-        let ctx = match (it.context.as_str(), check) {
-            ("check", Some(c)) => Context::Check(c),
-            _ => Context::Talk,
-        };
-        let topic = topic_words(concept);
-        let r = classify(&it.line, ctx, &topic);
-        let mut got = r.intent;
-        if r.intent == it.intent {
-            rules_right += 1;
-        }
-        if !r.confident
-            && let Some(b) = backend
-            && let Some(m) = classify_model(b, concept, &it.line, ctx)
-        {
-            got = m;
-        }
-        if got == it.intent {
-            right += 1;
-        } else {
-            s.errors.push(format!(
-                "{:?} [{}]: {} → {}",
-                it.line,
-                it.context,
-                it.intent.label(),
-                got.label()
-            ));
-        }
-        let found = match ctx {
-            // As in a lesson: a wrong answer's diagnosis names its misconception first.
-            Context::Check(c) if it.intent == Intent::Attempt => {
-                let (answer, _) = extract_answer(&it.line, c);
-                let wrong = !crate::curriculum::grade::grade(c, &answer).is_correct()
-                    && !crate::curriculum::grade::grade(c, &it.line).is_correct();
-                let diag = wrong
-                    .then(|| super::feedback::diagnose(c, &answer))
-                    .flatten()
-                    .and_then(|d| d.misconception);
-                if wrong {
-                    diag.or_else(|| misconception::find(concept, &it.line, backend))
-                } else {
-                    None
-                }
-            }
-            _ => misconception::find(concept, &it.line, backend),
-        };
-        match (it.misconception, found) {
-            (Some(e), Some(f)) if e == f => tp += 1,
-            (e, Some(f)) => {
-                fp += 1;
-                if e.is_some() {
-                    fn_ += 1;
-                }
-                s.errors
-                    .push(format!("{:?}: misconception {e:?} → {f}", it.line));
-            }
-            (Some(e), None) => {
-                fn_ += 1;
-                s.errors
-                    .push(format!("{:?}: misconception {e} → none", it.line));
-            }
-            (None, None) => {}
-        }
-    }
-    let n = items.len().max(1) as f64;
-    s.intent_accuracy_rules = rules_right as f64 / n;
-    s.intent_accuracy = right as f64 / n;
-    s.misconception_precision = if tp + fp == 0 {
-        1.0
-    } else {
-        tp as f64 / (tp + fp) as f64
-    };
-    s.misconception_recall = if tp + fn_ == 0 {
-        1.0
-    } else {
-        tp as f64 / (tp + fn_) as f64
-    };
-    let (p, r) = (s.misconception_precision, s.misconception_recall);
-    s.misconception_f1 = if p + r == 0.0 {
-        0.0
-    } else {
-        2.0 * p * r / (p + r)
-    };
-    s
-}
-
 /// The concept's content words (title and objective), for off-topic detection.
 pub fn topic_words(concept: &Concept) -> Vec<String> {
     let mut w = content_words(&concept.title);
@@ -760,8 +418,12 @@ mod tests {
             Intent::Question
         );
         assert_eq!(
-            classify("tell me a joke about football", Context::Talk, &["fraction".into()])
-                .intent,
+            classify(
+                "tell me a joke about football",
+                Context::Talk,
+                &["fraction".into()]
+            )
+            .intent,
             Intent::OffTopic
         );
     }
