@@ -374,6 +374,7 @@ fn the_summary_names_titles_and_states_what_was_corrected() {
         "Any two pieces are halves, even if they are different sizes.",
         "they get half each",
         "the pieces must be equal",
+        "okay",
         "b",
         "?",
         "?",

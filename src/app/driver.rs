@@ -124,7 +124,7 @@ pub(super) fn spawn_lesson_worker(w: WorkerSetup) -> std_mpsc::Sender<LessonCmd>
                 }
             };
             let mut current: Option<LessonService> = None;
-            let forward = |u: LessonUpdate| {
+            let mut forward = |u: LessonUpdate| {
                 let _ = tx.send(match u {
                     LessonUpdate::Event(ev) => Msg::Lesson(ev),
                     LessonUpdate::Saved { next_review } => {
@@ -133,7 +133,6 @@ pub(super) fn spawn_lesson_worker(w: WorkerSetup) -> std_mpsc::Sender<LessonCmd>
                     LessonUpdate::NotSaved(why) => Msg::LessonNotSaved(why),
                 });
             };
-            let mut forward = forward;
             while let Ok(cmd) = cmd_rx.recv() {
                 match cmd {
                     LessonCmd::Start {

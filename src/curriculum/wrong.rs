@@ -38,7 +38,10 @@ pub(super) fn parse(sink: &mut Sink<'_>, check: &dyn TableLike) -> Vec<WrongAnsw
     let tables: Vec<(&dyn TableLike, Pos)> = match item {
         Item::ArrayOfTables(a) => a
             .iter()
-            .map(|t| (t as &dyn TableLike, sink.header_pos(t.span()).max(kpos)))
+            .map(|t| {
+                let pos = t.span().map_or(kpos, |s| sink.header_pos(Some(s)));
+                (t as &dyn TableLike, pos)
+            })
             .collect(),
         Item::Value(Value::Array(a)) => a
             .iter()
@@ -94,7 +97,7 @@ fn parse_one(sink: &mut Sink<'_>, t: &dyn TableLike, pos: Pos) -> WrongAnswer {
         None => pos,
     };
     let text = |sink: &mut Sink<'_>, key: &str| -> (String, Pos) {
-        let p = value_pos(sink, key);
+        let p = value_pos(&*sink, key);
         match t.get(key) {
             None => {
                 sink.error(
@@ -131,7 +134,7 @@ fn parse_one(sink: &mut Sink<'_>, t: &dyn TableLike, pos: Pos) -> WrongAnswer {
     };
     let (answer, answer_pos) = text(sink, "answer");
     let (feedback, _) = text(sink, "feedback");
-    let misconception_pos = value_pos(sink, "misconception");
+    let misconception_pos = value_pos(&*sink, "misconception");
     let misconception = match t.get("misconception") {
         None => None,
         Some(item) => match item.as_integer() {

@@ -112,15 +112,13 @@ fn letters_in(l: &str, n_choices: usize) -> Vec<usize> {
             && (c as u8 - b'a') < n_choices as u8
         {
             let i = (c as u8 - b'a') as usize;
-            if !out.contains(&i)
-                && (c != 'a'
-                    || l.trim() == "a"
-                    || l.contains("(a")
-                    || l.contains("a)")
-                    || l.contains("option a")
-                    || l.contains("answer a")
-                    || l.contains("letter a"))
-            {
+            // "a" is usually the article: only a choice when it stands alone or is marked.
+            let marked = [
+                "(a", "a)", "option a", "answer a", "letter a", "a or ", " or a",
+            ]
+            .iter()
+            .any(|m| l.contains(m));
+            if !out.contains(&i) && (c != 'a' || l.trim() == "a" || marked) {
                 out.push(i);
             }
         }
