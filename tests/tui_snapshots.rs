@@ -262,7 +262,19 @@ fn a_lesson_write_that_fails_is_shown() {
         ),
     );
     a.lesson.as_mut().unwrap().input.clear();
-    draw(&a, "lesson_not_saved");
+    let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    t.draw(|f| tutor::ui::render(&a, f)).unwrap();
+    let screen: String = t
+        .backend()
+        .buffer()
+        .content()
+        .chunks(120)
+        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>() + "\n")
+        .collect();
+    assert!(
+        screen.contains("⚠ Not saved: your answer and its review date"),
+        "{screen}"
+    );
 }
 
 fn review_card() -> Box<ReviewCard> {

@@ -86,8 +86,9 @@ fn has_phrase(l: &str, phrases: &[&str]) -> bool {
             let before = l[..i].chars().next_back();
             let after = l[i + p.len()..].chars().next();
             let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric());
-            !(p.starts_with(char::is_alphanumeric) && word(before))
-                && !(p.ends_with(char::is_alphanumeric) && word(after))
+            let open_start = !p.starts_with(char::is_alphanumeric) || !word(before);
+            let open_end = !p.ends_with(char::is_alphanumeric) || !word(after);
+            open_start && open_end
         })
     })
 }
@@ -186,9 +187,9 @@ pub fn classify(line: &str, ctx: Context<'_>, topic: &[String]) -> Reading {
     }
     // "The answer is oxygen" states an answer; "what is the answer?" asks for one.
     let declares = !asks && has_phrase(&l, &["answer is", "answer's", "answer:"]);
-    let wants_answer = has_phrase(&l, ANSWER_REQUEST)
-        && !declares
-        && !(n_cand == 1 && !has_phrase(&l, &["tell me", "give me", "what is", "what's"]));
+    // "Is the answer 3?" offers one answer: an attempt, unless it also says "tell me".
+    let offers_one = n_cand == 1 && !has_phrase(&l, &["tell me", "give me", "what is", "what's"]);
+    let wants_answer = has_phrase(&l, ANSWER_REQUEST) && !declares && !offers_one;
     if wants_answer || has_phrase(&l, HINT) {
         return reading(Intent::Help, true, wants_answer);
     }
