@@ -271,10 +271,12 @@ fn a_lesson_write_that_fails_is_shown() {
         .chunks(120)
         .map(|row| row.iter().map(|c| c.symbol()).collect::<String>() + "\n")
         .collect();
+    // In the transcript (as a note) and in the status line.
     assert!(
-        screen.contains("⚠ Not saved: your answer and its review date"),
+        screen.matches("Not saved: your answer and its review date").count() >= 2,
         "{screen}"
     );
+    assert!(screen.contains("note:"), "{screen}");
 }
 
 fn review_card() -> Box<ReviewCard> {
