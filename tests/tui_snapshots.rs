@@ -273,7 +273,10 @@ fn a_lesson_write_that_fails_is_shown() {
         .collect();
     // In the transcript (as a note) and in the status line.
     assert!(
-        screen.matches("Not saved: your answer and its review date").count() >= 2,
+        screen
+            .matches("Not saved: your answer and its review date")
+            .count()
+            >= 2,
         "{screen}"
     );
     assert!(screen.contains("note:"), "{screen}");
