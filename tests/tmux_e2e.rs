@@ -2,7 +2,8 @@
 //! read with `capture-pane`: start, open the fractions course, answer a check in a lesson, stop a
 //! streaming reply with Esc, finish a review, quit; the review is in `tutor stats --json` and the
 //! terminal is back in cooked mode. Then a tmux session is killed mid-lesson and the database
-//! must still be sound.
+//! must still be sound. The model speaks freely here (`TUTOR_VOICE=free`) so that a streaming
+//! reply can be stopped; every reply still passes the reply contract.
 
 mod common;
 
@@ -22,7 +23,7 @@ impl Tmux {
         let bin = env!("CARGO_BIN_EXE_tutor");
         let model = common::model_path();
         let script = format!(
-            "TUTOR_HOME='{}' USER=e2e '{bin}' --model '{}' --threads 1 {extra}; stty -a > '{}/stty.txt'; sleep 600",
+            "TUTOR_HOME='{}' USER=e2e TUTOR_VOICE=free '{bin}' --model '{}' --threads 1 {extra}; stty -a > '{}/stty.txt'; sleep 600",
             home.display(),
             model.display(),
             home.display()

@@ -234,6 +234,54 @@ fn lesson_streaming_and_finished() {
     draw(&a, "lesson_done");
 }
 
+#[test]
+fn a_lesson_write_that_fails_is_shown() {
+    let mut a = lesson();
+    for ev in [
+        LessonEvent::TutorEnd {
+            mv: "hint".into(),
+            text: "Check each one: were the top and bottom multiplied by the same number?".into(),
+        },
+        LessonEvent::Graded {
+            check_id: "eq-3".into(),
+            correct: true,
+            rating: tutor::srs::Rating::Good,
+            source: tutor::store::cards::GradeSource::Rule,
+            attempts: 1,
+            hints_used: 1,
+            response_ms: 9000,
+            answer: Some("c".into()),
+        },
+    ] {
+        step(&mut a, Msg::Lesson(ev));
+    }
+    step(
+        &mut a,
+        Msg::LessonNotSaved(
+            "Not saved: your answer and its review date (database or disk is full). Everything before this is kept; ask your teacher to check the disk space.".into(),
+        ),
+    );
+    a.lesson.as_mut().unwrap().input.clear();
+    let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    t.draw(|f| tutor::ui::render(&a, f)).unwrap();
+    let screen: String = t
+        .backend()
+        .buffer()
+        .content()
+        .chunks(120)
+        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>() + "\n")
+        .collect();
+    // In the transcript (as a note) and in the status line.
+    assert!(
+        screen
+            .matches("Not saved: your answer and its review date")
+            .count()
+            >= 2,
+        "{screen}"
+    );
+    assert!(screen.contains("note:"), "{screen}");
+}
+
 fn review_card() -> Box<ReviewCard> {
     Box::new(ReviewCard {
         card_id: 1,

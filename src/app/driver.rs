@@ -26,13 +26,13 @@ use super::{App, Effect, Msg, Screen, Theme, update};
 use crate::commands::Env;
 use crate::commands::course_cmds::library;
 use crate::commands::progress::open_store;
-use crate::commands::tutor_cmds::Recorder;
 use crate::curriculum::library::Library;
 use crate::engine::EngineHandle;
 use crate::srs::Scheduler;
 use crate::store::profiles::{Profile, os_user_name};
 use crate::store::{Store, StoreError};
 use crate::tutor::lesson::Lesson;
+use crate::tutor::service::{LessonService, LessonUpdate, voice_override};
 
 /// Driver failures.
 #[derive(Debug, thiserror::Error)]
@@ -130,8 +130,10 @@ pub(super) fn spawn_lesson_worker(w: WorkerSetup) -> std_mpsc::Sender<LessonCmd>
     std::thread::Builder::new()
         .name("lesson".into())
         .spawn(move || {
-            let sched = Scheduler::new(&fsrs_params, retention)
-                .unwrap_or_else(|_| Scheduler::new(&[], 0.9).expect("defaults"));
+            let sched = || {
+                Scheduler::new(&fsrs_params, retention)
+                    .unwrap_or_else(|_| Scheduler::new(&[], 0.9).expect("defaults"))
+            };
             let mut store = match Store::open(&db) {
                 Ok(s) => s,
                 Err(e) => {
@@ -143,14 +145,27 @@ pub(super) fn spawn_lesson_worker(w: WorkerSetup) -> std_mpsc::Sender<LessonCmd>
                 Some(r) => r,
                 None => &engine,
             };
-            let mut current: Option<(Lesson, i64)> = None;
+            let mut current: Option<LessonService> = None;
+            let mut forward = |u: LessonUpdate| {
+                let _ = tx.send(match u {
+                    LessonUpdate::Event(ev) => Msg::Lesson(ev),
+                    LessonUpdate::Saved { next_review } => {
+                        Msg::Status(format!("Saved: next review {next_review}."))
+                    }
+                    LessonUpdate::NotSaved(why) => Msg::LessonNotSaved(why),
+                });
+            };
             while let Ok(cmd) = cmd_rx.recv() {
                 match cmd {
                     LessonCmd::Start {
                         course_id,
                         concept_id,
                     } => {
+                        if let Some(mut old) = current.take() {
+                            old.end(&mut store, &mut forward);
+                        }
                         let Some(entry) = lib.get(&course_id) else {
+                            let _ = tx.send(Msg::Status(format!("Unknown course {course_id:?}.")));
                             continue;
                         };
                         // A new lesson tries the school's server again.
@@ -159,63 +174,51 @@ pub(super) fn spawn_lesson_worker(w: WorkerSetup) -> std_mpsc::Sender<LessonCmd>
                         }
                         let Some(mut lesson) = Lesson::new(entry.course.clone(), &concept_id)
                         else {
+                            let _ = tx.send(Msg::Status(format!(
+                                "No concept {concept_id:?} in {course_id}."
+                            )));
                             continue;
                         };
                         lesson.interrupt = interrupt.clone();
                         if let Some(t) = temperature {
                             lesson.params.temperature = t;
                         }
-                        let Ok(session) = store.start_session(profile.id, &course_id, &concept_id)
-                        else {
-                            continue;
+                        if let Some(v) = voice_override() {
+                            lesson.voice = v;
+                        }
+                        let title = format!("{} › {}", entry.course.title, lesson.concept.title);
+                        let mut svc = match LessonService::start(
+                            &mut store,
+                            profile.clone(),
+                            sched(),
+                            lesson,
+                        ) {
+                            Ok(s) => s,
+                            Err(e) => {
+                                let _ = tx.send(Msg::Status(format!(
+                                    "The lesson cannot start: it could not be saved ({e})."
+                                )));
+                                continue;
+                            }
                         };
                         let _ = tx.send(Msg::LessonStarted {
                             course_id: course_id.clone(),
                             concept_id: concept_id.clone(),
-                            title: format!("{} › {}", entry.course.title, lesson.concept.title),
+                            title,
                         });
-                        let mut rec = Recorder {
-                            store: &mut store,
-                            profile: &profile,
-                            sched: &sched,
-                            course_id,
-                            concept_id,
-                            session_id: session,
-                        };
-                        lesson.begin(backend, &mut |ev| {
-                            let _ = rec.record(&ev);
-                            let _ = tx.send(Msg::Lesson(ev));
-                        });
+                        svc.begin(&mut store, backend, &mut forward);
                         notices();
-                        current = Some((lesson, session));
+                        current = Some(svc);
                     }
                     LessonCmd::Say(line) => {
-                        let Some((lesson, session)) = current.as_mut() else {
-                            continue;
-                        };
-                        let _ = store.append_line(*session, "student", None, &line);
-                        let mut rec = Recorder {
-                            store: &mut store,
-                            profile: &profile,
-                            sched: &sched,
-                            course_id: lesson.course.id.clone(),
-                            concept_id: lesson.concept.id.clone(),
-                            session_id: *session,
-                        };
-                        lesson.student(&line, backend, &mut |ev| {
-                            if let Ok(Some(words)) = rec.record(&ev) {
-                                let _ =
-                                    tx.send(Msg::Status(format!("Saved: next review {words}.")));
-                            }
-                            let _ = tx.send(Msg::Lesson(ev));
-                        });
-                        notices();
+                        if let Some(svc) = current.as_mut() {
+                            svc.student(&line, &mut store, backend, &mut forward);
+                            notices();
+                        }
                     }
                     LessonCmd::End => {
-                        if let Some((lesson, session)) = current.take()
-                            && !lesson.done()
-                        {
-                            let _ = store.end_session(session, &lesson.summary());
+                        if let Some(mut svc) = current.take() {
+                            svc.end(&mut store, &mut forward);
                         }
                     }
                 }

@@ -110,6 +110,8 @@ pub enum Msg {
         title: String,
     },
     Lesson(LessonEvent),
+    /// A lesson write failed: shown in the transcript and the status line.
+    LessonNotSaved(String),
     ReviewCard(Option<Box<ReviewCard>>, u32),
     ReviewSaved(String),
     Stats(Box<StatsData>),
@@ -276,6 +278,17 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
         }
         Msg::Lesson(ev) => {
             on_lesson_event(app, ev);
+            vec![]
+        }
+        Msg::LessonNotSaved(why) => {
+            if let Some(l) = app.lesson.as_mut() {
+                l.entries.push(Entry {
+                    who: Who::Note,
+                    text: format!("⚠ {why}"),
+                });
+                l.scroll = 0;
+            }
+            app.status = Some(why);
             vec![]
         }
         Msg::ReviewCard(card, remaining) => {

@@ -158,6 +158,28 @@ fn in_lesson() -> App {
 }
 
 #[test]
+fn a_failed_lesson_write_is_shown_in_the_transcript_and_the_status_line() {
+    let mut a = in_lesson();
+    step(
+        &mut a,
+        Msg::LessonNotSaved("Not saved: your last line (disk full).".into()),
+    );
+    let l = a.lesson.as_ref().unwrap();
+    assert_eq!(l.entries.last().unwrap().who, Who::Note);
+    assert!(
+        l.entries
+            .last()
+            .unwrap()
+            .text
+            .contains("Not saved: your last line")
+    );
+    assert_eq!(
+        a.status.as_deref(),
+        Some("Not saved: your last line (disk full).")
+    );
+}
+
+#[test]
 fn streaming_tokens_fill_one_reply_and_retract_clears_it() {
     let mut a = in_lesson();
     assert_eq!(a.screen, Screen::Lesson);

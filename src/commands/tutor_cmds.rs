@@ -7,12 +7,12 @@ use super::Env;
 use super::backend::Backend;
 use super::progress::{scheduler, session};
 use crate::curriculum::library::Library;
-use crate::srs::{Scheduler, describe_interval};
-use crate::store::cards::Answer;
+use crate::srs::Scheduler;
 use crate::store::profiles::Profile;
 use crate::store::{Store, StoreError, now};
 use crate::tutor::eval;
 use crate::tutor::lesson::{Lesson, LessonEvent};
+use crate::tutor::service::{LessonService, LessonUpdate, voice_override};
 
 /// Lesson command failures.
 #[derive(Debug, thiserror::Error)]
@@ -54,87 +54,6 @@ pub fn pick_concept(
         .unwrap_or_default())
 }
 
-/// Saves and records what a lesson reports. Returns text for a line-mode screen.
-pub struct Recorder<'a> {
-    pub store: &'a mut Store,
-    pub profile: &'a Profile,
-    pub sched: &'a Scheduler,
-    pub course_id: String,
-    pub concept_id: String,
-    pub session_id: i64,
-}
-
-impl Recorder<'_> {
-    /// Persists one event (transcript line, graded answer); returns the next-review words for
-    /// graded checks.
-    pub fn record(&mut self, ev: &LessonEvent) -> Result<Option<String>, StoreError> {
-        match ev {
-            LessonEvent::TutorEnd { mv, text } => {
-                self.store
-                    .append_line(self.session_id, "tutor", Some(mv), text)?
-            }
-            LessonEvent::Check {
-                prompt, choices, ..
-            } => {
-                let mut t = prompt.clone();
-                for c in choices {
-                    t.push_str(&format!("\n- {c}"));
-                }
-                self.store
-                    .append_line(self.session_id, "tutor", Some("pose-check"), &t)?;
-            }
-            LessonEvent::Feedback { text, .. } => {
-                self.store
-                    .append_line(self.session_id, "tutor", Some("feedback"), text)?
-            }
-            LessonEvent::Misconception { belief, .. } => {
-                self.store
-                    .append_line(self.session_id, "system", Some("misconception"), belief)?;
-                self.store.pull_forward_concept(
-                    self.profile.id,
-                    &self.course_id,
-                    &self.concept_id,
-                    now(),
-                )?;
-            }
-            LessonEvent::Graded {
-                check_id,
-                correct,
-                rating,
-                source,
-                attempts,
-                hints_used,
-                response_ms,
-                answer,
-            } => {
-                if let Some(card) =
-                    self.store
-                        .card_for(self.profile.id, &self.course_id, check_id)?
-                {
-                    let a = Answer {
-                        rating: *rating,
-                        source: *source,
-                        correct: *correct,
-                        attempts: *attempts,
-                        hints_used: *hints_used,
-                        response_ms: *response_ms,
-                        text: answer.clone(),
-                    };
-                    let s = self.store.record_answer(card.id, &a, self.sched, now())?;
-                    return Ok(Some(describe_interval(s.interval_secs)));
-                }
-            }
-            LessonEvent::Summary(text) => {
-                self.store
-                    .append_line(self.session_id, "tutor", Some("summarize"), text)?;
-                self.store.end_session(self.session_id, text)?;
-            }
-            _ => {}
-        }
-        Ok(None)
-    }
-}
-
 /// `tutor learn COURSE [CONCEPT] --plain`.
 pub fn learn_plain(env: &Env, course: &str, concept: Option<&str>) -> Result<(), TutorCmdError> {
     let extra: Vec<_> = Some(std::path::PathBuf::from(course))
@@ -166,65 +85,28 @@ pub fn learn_plain(env: &Env, course: &str, concept: Option<&str>) -> Result<(),
     if let Some(t) = env.config.model.temperature {
         lesson.params.temperature = t;
     }
+    if let Some(v) = voice_override() {
+        lesson.voice = v;
+    }
     let (engine, _) = start_engine(env, false);
-    let session_id = store.start_session(profile.id, &entry.course.id, &concept_id)?;
-    let mut rec = Recorder {
-        store: &mut store,
-        profile: &profile,
-        sched: &sched,
-        course_id: entry.course.id.clone(),
-        concept_id: concept_id.clone(),
-        session_id,
-    };
+    let mut svc = LessonService::start(&mut store, profile, sched, lesson)?;
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
         "Lesson: {} › {} (type your answers; h = hint, ? = give up on a check, :q = stop)",
-        entry.course.title, lesson.concept.title
+        entry.course.title, svc.lesson.concept.title
     )?;
-    let mut failure: Option<StoreError> = None;
-    let mut print = |ev: LessonEvent, rec: &mut Recorder<'_>, out: &mut std::io::StdoutLock<'_>| {
-        let saved = match rec.record(&ev) {
-            Ok(s) => s,
-            Err(e) => {
-                failure.get_or_insert(e);
-                None
-            }
-        };
-        let _ = match ev {
-            LessonEvent::TutorStart { .. } => write!(out, "tutor: "),
-            LessonEvent::Token(t) => write!(out, "{t}"),
-            LessonEvent::Retract => write!(out, " (let me put that another way)\ntutor: "),
-            LessonEvent::TutorEnd { .. } => writeln!(out),
-            LessonEvent::Check {
-                prompt, choices, ..
-            } => {
-                let _ = writeln!(out, "\n[check] {prompt}");
-                choices.iter().enumerate().try_for_each(|(i, c)| {
-                    writeln!(out, "  {}) {c}", crate::curriculum::grade::choice_letter(i))
-                })
-            }
-            LessonEvent::Unreadable(why) => writeln!(out, "{why}"),
-            LessonEvent::Graded { .. } => {
-                writeln!(out, "✓ saved: next review {}", saved.unwrap_or_default())
-            }
-            LessonEvent::Feedback { text, .. } => writeln!(out, "tutor: {text}"),
-            LessonEvent::NeedSelfRating { model_answer } => writeln!(
-                out,
-                "A model answer: {model_answer}\nHow well did you know it? 1 = not at all, 2 = hard, 3 = good, 4 = easy"
-            ),
-            LessonEvent::Misconception { .. } => Ok(()),
-            LessonEvent::Summary(s) => writeln!(out, "\n{s}"),
-        };
+    let mut print = |u: LessonUpdate| {
+        let _ = show(&mut out, u);
         let _ = out.flush();
     };
-    lesson.begin(&engine, &mut |ev| print(ev, &mut rec, &mut out));
+    svc.begin(&mut store, &engine, &mut print);
     for n in engine.take_notices() {
-        writeln!(out, "(note: {n})")?;
+        println!("(note: {n})");
     }
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
-    while !lesson.done() {
+    while !svc.lesson.done() {
         print!("> ");
         std::io::stdout().flush()?;
         let Some(line) = lines.next().transpose()? else {
@@ -233,24 +115,57 @@ pub fn learn_plain(env: &Env, course: &str, concept: Option<&str>) -> Result<(),
         if line.trim() == ":q" {
             break;
         }
-        if !line.trim().is_empty() {
-            rec.store
-                .append_line(session_id, "student", None, line.trim())?;
-        }
-        lesson.student(&line, &engine, &mut |ev| print(ev, &mut rec, &mut out));
+        svc.student(&line, &mut store, &engine, &mut print);
         for n in engine.take_notices() {
-            writeln!(out, "(note: {n})")?;
+            println!("(note: {n})");
         }
     }
-    if !lesson.done() {
-        let summary = lesson.summary();
-        println!("\n{summary}");
-        rec.store.end_session(session_id, &summary)?;
+    if !svc.lesson.done() {
+        println!("\n{}", svc.lesson.summary());
+        svc.end(&mut store, &mut |u| {
+            let _ = show(&mut std::io::stdout().lock(), u);
+        });
     }
     engine.shutdown();
-    match failure {
-        Some(e) => Err(e.into()),
-        None => Ok(()),
+    if svc.failed_writes > 0 {
+        return Err(TutorCmdError::Usage(format!(
+            "{} write(s) in this lesson could not be saved (see the messages above)",
+            svc.failed_writes
+        )));
+    }
+    Ok(())
+}
+
+/// Writes one lesson update as plain text.
+fn show(out: &mut impl Write, u: LessonUpdate) -> std::io::Result<()> {
+    let ev = match u {
+        LessonUpdate::Saved { next_review } => {
+            return writeln!(out, "✓ saved: next review {next_review}");
+        }
+        LessonUpdate::NotSaved(why) => return writeln!(out, "⚠ {why}"),
+        LessonUpdate::Event(ev) => ev,
+    };
+    match ev {
+        LessonEvent::TutorStart { .. } => write!(out, "tutor: "),
+        LessonEvent::Token(t) => write!(out, "{t}"),
+        LessonEvent::Retract => write!(out, " (let me put that another way)\ntutor: "),
+        LessonEvent::TutorEnd { .. } => writeln!(out),
+        LessonEvent::Check {
+            prompt, choices, ..
+        } => {
+            writeln!(out, "\n[check] {prompt}")?;
+            choices.iter().enumerate().try_for_each(|(i, c)| {
+                writeln!(out, "  {}) {c}", crate::curriculum::grade::choice_letter(i))
+            })
+        }
+        LessonEvent::Unreadable(why) => writeln!(out, "{why}"),
+        LessonEvent::Graded { .. } | LessonEvent::Misconception { .. } => Ok(()),
+        LessonEvent::Feedback { text, .. } => writeln!(out, "tutor: {text}"),
+        LessonEvent::NeedSelfRating { model_answer } => writeln!(
+            out,
+            "A model answer: {model_answer}\nHow well did you know it? 1 = not at all, 2 = hard, 3 = good, 4 = easy"
+        ),
+        LessonEvent::Summary(s) => writeln!(out, "\n{s}"),
     }
 }
 

@@ -6,12 +6,14 @@
 //! - [`grade`]: the deterministic graders shared by validation and lessons.
 //! - [`library`]: bundled courses, the user's curricula dir and paths on the command line.
 //! - [`diag`]: `file:line:col: error: message` diagnostics.
+//! - [`wrong`]: teachers' common wrong answers per check, with feedback.
 
 pub mod diag;
 pub mod grade;
 pub mod library;
 pub mod parse;
 pub mod validate;
+pub mod wrong;
 
 use serde::Serialize;
 
@@ -140,6 +142,8 @@ pub struct Check {
     pub hints: Vec<String>,
     pub explanation: String,
     pub rubric: Vec<String>,
+    /// Common wrong answers with the teacher's feedback (`[[concept.check.wrong]]`).
+    pub wrong: Vec<wrong::WrongAnswer>,
     #[serde(skip)]
     pub id_pos: Pos,
     #[serde(skip)]
@@ -164,6 +168,7 @@ impl Check {
             hints: Vec::new(),
             explanation: String::new(),
             rubric: Vec::new(),
+            wrong: Vec::new(),
             id_pos: Pos::default(),
             answer_pos: Pos::default(),
             key_pos: Default::default(),

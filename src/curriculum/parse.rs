@@ -35,6 +35,7 @@ const CHECK_KEYS: &[&str] = &[
     "hints",
     "explanation",
     "rubric",
+    "wrong",
 ];
 const MISCONCEPTION_KEYS: &[&str] = &["belief", "response"];
 
@@ -254,6 +255,7 @@ fn parse_check(sink: &mut Sink<'_>, t: &dyn TableLike, pos: Pos) -> Check {
         hints: f.string_list("hints").0,
         explanation: f.string("explanation", false).0,
         rubric: f.string_list("rubric").0,
+        wrong: super::wrong::parse(f.sink, f.table),
     }
 }
 

@@ -77,6 +77,7 @@ pub fn validate(course: &Course, sink: &mut Sink<'_>) {
                 );
             }
             validate_check(k, sink);
+            super::wrong::validate(c, k, sink);
         }
         if c.checks.is_empty() {
             sink.warn(

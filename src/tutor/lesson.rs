@@ -1,28 +1,36 @@
-//! A lesson on one concept: classifies and grades each student line, asks the [`Policy`] for
-//! moves, and produces each move's text (the model for conversational moves, the teacher's
-//! text for checks, feedback and the summary), streaming it through the answer-leak guard.
+//! A lesson on one concept: reads each student line ([`intent`](super::intent)), grades answer
+//! attempts and diagnoses wrong ones ([`feedback`](super::feedback)), matches misconceptions
+//! ([`misconception`](super::misconception)), asks the [`Policy`] for moves, and speaks each
+//! move ([`speak`]) at the lesson's [`VoiceLevel`]: the teacher's words ([`authored`]), or model
+//! words checked by the [`ReplyContract`]. [`summary`] writes the end-of-lesson summary.
 //!
-//! The lesson owns no I/O: it reports [`LessonEvent`]s; the plain mode and the TUI show them and
-//! save them (transcript lines, graded checks) as they happen.
+//! The lesson owns no I/O: it reports [`LessonEvent`]s. The [`service`](super::service) saves
+//! them and is what the plain mode and the TUI drive.
+
+pub mod authored;
+mod reading;
+pub mod speak;
+pub mod summary;
 
 use std::time::Instant;
 
+use super::contract::{ContractInput, ReplyContract, VoiceLevel};
 use super::guard::Guard;
-use super::judge::{self, TextVerdict};
-use super::policy::{self, Move, Policy, Stage, StudentTurn};
-use super::prompt;
-use crate::curriculum::grade::{self, Verdict, choice_letter};
+use super::policy::{Move, Policy, Stage, StudentTurn};
+use super::prompt::{self, Conversation};
 use crate::curriculum::{CheckKind, Concept, Course};
-use crate::engine::{CacheSlot, ChatBackend, ChatMessage, GenEvent, GenParams, GenRequest};
+use crate::engine::{ChatBackend, GenParams};
 use crate::srs::Rating;
 use crate::store::cards::GradeSource;
+
+pub use speak::ReplyTrace;
 
 /// Everything a lesson reports, in order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LessonEvent {
     /// The tutor starts a reply for `mv`.
     TutorStart { mv: String },
-    /// A piece of the tutor's reply (already checked by the guard).
+    /// A piece of the tutor's reply (already checked by the reply contract).
     Token(String),
     /// The pieces shown since `TutorStart` are withdrawn (a regenerated reply follows).
     Retract,
@@ -63,15 +71,25 @@ pub struct Lesson {
     pub course: Course,
     pub concept: Concept,
     pub policy: Policy,
+    /// The checks still pending (answered checks are released).
     pub guard: Guard,
-    history: Vec<ChatMessage>,
+    /// How much the model may say (set by the front ends from the model's calibration).
+    pub voice: VoiceLevel,
+    /// Ask the model to label lines the rules are not sure about.
+    pub model_intents: bool,
+    conversation: Conversation,
+    student_words: Vec<String>,
     check_started: Option<Instant>,
     last_answer: Option<String>,
+    last_reason: Option<String>,
+    diagnosis: Option<String>,
     awaiting_self_rating: bool,
     /// Sampling for tutor replies.
     pub params: GenParams,
     /// Tutor-reply latencies (ms to the end of each model reply), for `tutor eval`.
     pub latencies_ms: Vec<f64>,
+    /// Every model reply made (prompt, what was kept, engine stats).
+    pub replies: Vec<ReplyTrace>,
     /// Set from another thread (Esc in the TUI) to stop the reply being generated.
     pub interrupt: crate::engine::CancelToken,
 }
@@ -86,16 +104,36 @@ impl Lesson {
         let policy = Policy::new(
             concept.questions.len(),
             concept.checks.iter().map(|c| c.hints.len()).collect(),
+        )
+        .with_choices(
+            concept
+                .checks
+                .iter()
+                .map(|c| {
+                    if c.kind == CheckKind::Choice {
+                        c.choices.len()
+                    } else {
+                        0
+                    }
+                })
+                .collect(),
         );
         let guard = Guard::new(&concept.checks);
+        let all = guard.clone();
+        let system = prompt::system(&course, &concept, &|s| all.redact(s));
         Some(Self {
             course,
             concept,
             policy,
             guard,
-            history: Vec::new(),
+            voice: VoiceLevel::default(),
+            model_intents: false,
+            conversation: Conversation::new(system),
+            student_words: Vec::new(),
             check_started: None,
             last_answer: None,
+            last_reason: None,
+            diagnosis: None,
             awaiting_self_rating: false,
             params: GenParams {
                 temperature: 0.6,
@@ -104,6 +142,7 @@ impl Lesson {
                 ..GenParams::default()
             },
             latencies_ms: Vec::new(),
+            replies: Vec::new(),
             interrupt: crate::engine::CancelToken::default(),
         })
     }
@@ -111,6 +150,11 @@ impl Lesson {
     /// Whether the lesson is over.
     pub fn done(&self) -> bool {
         self.policy.done()
+    }
+
+    /// The conversation as the model sees it (system message excluded).
+    pub fn conversation(&self) -> &Conversation {
+        &self.conversation
     }
 
     /// Opens the lesson (the warm-up move).
@@ -133,30 +177,20 @@ impl Lesson {
         }
     }
 
-    fn topic_words(&self) -> Vec<String> {
-        let mut w = policy::content_words(&self.concept.title);
-        w.extend(policy::content_words(&self.concept.objective));
-        w.extend(policy::content_words(&self.course.title));
-        w
-    }
-
-    fn match_misconception(&self, backend: &dyn ChatBackend, line: &str) -> Option<usize> {
-        let scored = self
+    fn contract(&self) -> ReplyContract {
+        let pending = self
             .concept
-            .misconceptions
+            .checks
             .iter()
-            .enumerate()
-            .map(|(i, m)| (i, policy::keyword_overlap(&m.belief, line)))
-            .max_by(|a, b| a.1.total_cmp(&b.1))?;
-        match scored {
-            (i, s) if s >= 0.5 => Some(i),
-            (i, s) if s >= 0.25 => {
-                judge::expresses_belief(backend, &self.concept.misconceptions[i].belief, line)
-                    .filter(|&yes| yes)
-                    .map(|_| i)
-            }
-            _ => None,
-        }
+            .filter(|c| self.guard.secrets.iter().any(|s| s.check_id == c.id))
+            .collect();
+        ReplyContract::new(ContractInput {
+            course: &self.course,
+            concept: &self.concept,
+            pending,
+            student_words: &self.student_words,
+            voice: self.voice,
+        })
     }
 
     /// Handles one line from the student.
@@ -165,7 +199,8 @@ impl Lesson {
         if line.is_empty() || self.done() {
             return;
         }
-        self.history.push(ChatMessage::user(line));
+        self.conversation.student(line);
+        self.student_words.push(line.to_string());
         if self.awaiting_self_rating {
             let Some(rating) = line.parse::<u8>().ok().and_then(Rating::from_u8) else {
                 sink(LessonEvent::Unreadable(
@@ -184,70 +219,12 @@ impl Lesson {
             );
         }
         let turn = match self.policy.stage {
-            Stage::Check { index } => match policy::classify(line, &self.topic_words()) {
+            Stage::Check { index } => match self.check_turn(index, line, backend, sink) {
                 Some(t) => t,
-                None => {
-                    let check = &self.concept.checks[index];
-                    self.last_answer = Some(line.to_string());
-                    match grade::grade(check, line) {
-                        Verdict::Correct => StudentTurn::Answered {
-                            correct: true,
-                            misconception: None,
-                        },
-                        Verdict::Incorrect => {
-                            let m = self.match_misconception(backend, line);
-                            StudentTurn::Answered {
-                                correct: false,
-                                misconception: m,
-                            }
-                        }
-                        Verdict::Unreadable(why) => {
-                            sink(LessonEvent::Unreadable(why));
-                            return;
-                        }
-                        Verdict::NeedsJudge => match judge::judge_text(backend, check, line) {
-                            Some(j) => {
-                                if j.verdict == TextVerdict::Partial {
-                                    // Partly right: it counts, but as a hard recall.
-                                    return self.conclude_check(
-                                        true,
-                                        Some(Rating::Hard),
-                                        GradeSource::Judge,
-                                        backend,
-                                        sink,
-                                    );
-                                }
-                                if j.verdict == TextVerdict::Correct {
-                                    StudentTurn::Answered {
-                                        correct: true,
-                                        misconception: None,
-                                    }
-                                } else {
-                                    StudentTurn::Answered {
-                                        correct: false,
-                                        misconception: self.match_misconception(backend, line),
-                                    }
-                                }
-                            }
-                            None => {
-                                self.awaiting_self_rating = true;
-                                sink(LessonEvent::NeedSelfRating {
-                                    model_answer: check.answer.clone(),
-                                });
-                                return;
-                            }
-                        },
-                    }
-                }
+                None => return,
             },
-            _ => match policy::classify(line, &self.topic_words()) {
-                Some(StudentTurn::OffTopic) => StudentTurn::OffTopic,
-                _ => StudentTurn::Said {
-                    misconception: self.match_misconception(backend, line),
-                },
-            },
+            _ => self.talk_turn(line, backend),
         };
-        self.guard.student_said(line);
         if let StudentTurn::Said {
             misconception: Some(i),
         }
@@ -270,7 +247,7 @@ impl Lesson {
             _ => GradeSource::Rule,
         };
         let moves = self.policy.on_turn(&turn);
-        self.run_moves(moves, source, backend, sink);
+        self.run_moves(moves, source, None, backend, sink);
     }
 
     fn conclude_check(
@@ -285,7 +262,6 @@ impl Lesson {
             return;
         };
         self.policy.attempts = self.policy.attempts.max(1);
-        let forced = rating;
         let moves = if correct {
             self.policy.on_turn(&StudentTurn::Answered {
                 correct: true,
@@ -295,20 +271,10 @@ impl Lesson {
             self.policy.on_turn(&StudentTurn::GaveUp)
         };
         // A self/partial rating overrides the rule-derived one for this check.
-        self.run_moves_with(moves, source, forced.map(|r| (index, r)), backend, sink);
+        self.run_moves(moves, source, rating.map(|r| (index, r)), backend, sink);
     }
 
     fn run_moves(
-        &mut self,
-        moves: Vec<Move>,
-        source: GradeSource,
-        backend: &dyn ChatBackend,
-        sink: &mut Sink<'_>,
-    ) {
-        self.run_moves_with(moves, source, None, backend, sink);
-    }
-
-    fn run_moves_with(
         &mut self,
         moves: Vec<Move>,
         source: GradeSource,
@@ -348,45 +314,15 @@ impl Lesson {
         }
     }
 
-    fn summary_so_far(&self) -> String {
-        let mut parts = Vec::new();
-        match self.policy.stage {
-            Stage::WarmUp => parts.push("just started".to_string()),
-            Stage::Guided { index } => parts.push(format!("guided question {}", index + 1)),
-            Stage::Check { index } => parts.push(format!(
-                "working on check {} of {}",
-                index + 1,
-                self.concept.checks.len()
-            )),
-            Stage::Done => parts.push("finished".to_string()),
-        }
-        let right = self.policy.results.iter().filter(|r| r.correct).count();
-        if !self.policy.results.is_empty() {
-            parts.push(format!(
-                "{right} of {} checks right",
-                self.policy.results.len()
-            ));
-        }
-        if self.policy.hints_used > 0 {
-            parts.push(format!(
-                "{} hints used on this check",
-                self.policy.hints_used
-            ));
-        }
-        parts.join("; ")
-    }
-
     /// Produces the text of one move.
     fn perform(&mut self, mv: &Move, backend: &dyn ChatBackend, sink: &mut Sink<'_>) {
         match mv {
             Move::PoseCheck { index } => {
                 let c = &self.concept.checks[*index];
-                let mut text = c.prompt.clone();
-                for (i, ch) in c.choices.iter().enumerate() {
-                    text.push_str(&format!("\n  {}) {ch}", choice_letter(i)));
-                }
                 self.check_started = Some(Instant::now());
-                self.history.push(ChatMessage::assistant(text.clone()));
+                self.diagnosis = None;
+                self.last_reason = None;
+                self.conversation.tutor(&authored::check_text(c));
                 sink(LessonEvent::Check {
                     index: *index,
                     id: c.id.clone(),
@@ -395,214 +331,111 @@ impl Lesson {
                 });
             }
             Move::Feedback { check, correct } => {
-                let c = &self.concept.checks[*check];
-                let head = if *correct {
-                    "That's right, well done!"
-                } else {
-                    "Not quite this time, and that's okay."
-                };
-                let body = if c.explanation.is_empty() {
-                    format!("The answer: {}.", c.answer)
-                } else {
-                    c.explanation.clone()
-                };
-                // This check is answered; the explanation must not give away a later one.
-                let text = format!("{head} {}", self.guard.redact(&body));
-                self.history.push(ChatMessage::assistant(text.clone()));
+                let contract = self.contract();
+                let text = authored::feedback(&self.concept.checks[*check], *correct, &|s| {
+                    contract.redact(s)
+                });
+                self.conversation.tutor(&text);
                 sink(LessonEvent::Feedback {
                     correct: *correct,
                     text,
                 });
             }
             Move::Summarize => sink(LessonEvent::Summary(self.summary())),
-            _ => {
-                let text = self.model_move(mv, backend, sink);
-                self.history.push(ChatMessage::assistant(text));
-            }
+            _ => self.speak(mv, backend, sink),
         }
     }
 
     /// The end-of-lesson summary.
     pub fn summary(&self) -> String {
-        let results = &self.policy.results;
-        let right: Vec<&str> = results
-            .iter()
-            .filter(|r| r.correct)
-            .map(|r| self.concept.checks[r.index].id.as_str())
-            .collect();
-        let wrong: Vec<&str> = results
-            .iter()
-            .filter(|r| !r.correct)
-            .map(|r| self.concept.checks[r.index].id.as_str())
-            .collect();
-        let mut s = format!(
-            "Lesson summary: {}. You answered {} of {} checks correctly.",
-            self.concept.title,
-            right.len(),
-            results.len()
-        );
-        if !wrong.is_empty() {
-            s.push_str(&format!(" To review soon: {}.", wrong.join(", ")));
-        }
-        if !self.policy.misconceptions_met.is_empty() {
-            let beliefs: Vec<&str> = self
-                .policy
-                .misconceptions_met
-                .iter()
-                .map(|&i| self.concept.misconceptions[i].belief.as_str())
-                .collect();
-            s.push_str(&format!(" Ideas we worked on: {}", beliefs.join("; ")));
-        }
-        s
+        summary::summary(
+            &self.concept,
+            &self.policy.results,
+            &self.policy.misconceptions_met,
+        )
     }
 
-    /// The teacher's own words for a move, used when the model's reply cannot be shown.
-    fn fallback(&self, mv: &Move) -> String {
-        let text = match mv {
-            Move::WarmUp => format!(
-                "Let's start {}. What do you already know about it?",
-                self.concept.title.to_lowercase()
-            ),
-            Move::AskGuiding { index } => self
-                .concept
-                .questions
-                .get(*index)
-                .cloned()
-                .unwrap_or_default(),
-            Move::Hint { check, rung } => self.concept.checks[*check]
-                .hints
-                .get(*rung)
-                .cloned()
-                .unwrap_or_default(),
-            Move::Probe { .. } => {
-                "Not quite yet. How did you work that out? Try once more.".to_string()
+    /// The authored text of a spoken move (what level 0 shows, and every fallback).
+    fn authored(&self, mv: &Move, contract: &ReplyContract) -> String {
+        let said = |r: &String| r.chars().take(80).collect::<String>();
+        let diagnosis = match (&self.diagnosis, &self.last_reason) {
+            (Some(d), Some(r)) => Some(format!("You said \"{}\". {d}", said(r))),
+            (Some(d), None) => Some(d.clone()),
+            (None, Some(r)) if matches!(mv, Move::Probe { .. }) => {
+                Some(format!("You said \"{}\": check that step again.", said(r)))
             }
-            Move::AddressMisconception { index } => {
-                format!(
-                    "Let's look at that idea again: {}",
-                    self.concept.misconceptions[*index].response
-                )
-            }
-            Move::Redirect => format!("Let's get back to {}.", self.concept.title.to_lowercase()),
-            _ => String::new(),
+            _ => None,
         };
-        self.guard.redact(&text)
+        authored::text(&self.concept, mv, diagnosis.as_deref(), &|s| {
+            contract.redact(s)
+        })
     }
 
-    /// Generates a conversational move through the guard: streamed, re-generated once with a
-    /// stricter instruction on a leak, then replaced by the teacher's text.
-    fn model_move(&mut self, mv: &Move, backend: &dyn ChatBackend, sink: &mut Sink<'_>) -> String {
+    /// Speaks a conversational move at the lesson's voice level.
+    fn speak(&mut self, mv: &Move, backend: &dyn ChatBackend, sink: &mut Sink<'_>) {
         let name = mv.name().to_string();
         self.interrupt.reset();
         sink(LessonEvent::TutorStart { mv: name.clone() });
-        let Some(instr) = prompt::instruction(&self.concept, mv, &self.guard) else {
-            return String::new();
+        let contract = self.contract();
+        let authored = self.authored(mv, &contract);
+        let instr = prompt::instruction(
+            &self.concept,
+            mv,
+            self.voice,
+            &authored,
+            self.diagnosis.as_deref(),
+        );
+        let Some(instr) = instr else {
+            sink(LessonEvent::Token(authored.clone()));
+            self.conversation.tutor(&authored);
+            sink(LessonEvent::TutorEnd {
+                mv: name,
+                text: authored,
+            });
+            return;
         };
-        for strict in [false, true] {
-            let msgs = prompt::build(
-                &self.course,
-                &self.concept,
-                &self.guard,
-                &self.summary_so_far(),
-                &self.history,
-                &instr,
-                strict,
-            );
-            let started = Instant::now();
-            match self.stream_guarded(backend, msgs, sink) {
-                Ok(text) if !text.trim().is_empty() => {
-                    self.latencies_ms
-                        .push(started.elapsed().as_secs_f64() * 1000.0);
-                    sink(LessonEvent::TutorEnd {
-                        mv: name,
-                        text: text.clone(),
-                    });
-                    return text;
-                }
-                Ok(_) => tracing::info!("empty tutor reply; retrying"),
-                Err(shown) => {
-                    tracing::warn!(strict, "tutor reply would reveal an answer; regenerating");
-                    if shown {
-                        sink(LessonEvent::Retract);
-                    }
-                }
+        let messages = self.conversation.prompt(&instr);
+        let speech = speak::Speech {
+            backend,
+            params: &self.params,
+            interrupt: &self.interrupt,
+            contract: &contract,
+            voice: self.voice,
+        };
+        let (model, mut trace, latency, stopped) = speech.model_reply(messages, sink);
+        let text = match (model, stopped) {
+            (Some(m), _) if self.voice == VoiceLevel::Acknowledge => {
+                sink(LessonEvent::Token(format!(" {authored}")));
+                format!("{m} {authored}")
             }
-        }
-        let text = self.fallback(mv);
-        sink(LessonEvent::Token(text.clone()));
-        sink(LessonEvent::TutorEnd {
-            mv: name,
-            text: text.clone(),
-        });
-        text
-    }
-
-    /// Streams a reply, emitting only text the guard has checked. `Err(shown)` on a leak
-    /// (`shown`: whether some pieces were already emitted).
-    fn stream_guarded(
-        &self,
-        backend: &dyn ChatBackend,
-        messages: Vec<ChatMessage>,
-        sink: &mut Sink<'_>,
-    ) -> Result<String, bool> {
-        const HOLD: usize = 12;
-        let mut generation = backend.generate(GenRequest {
-            messages,
-            params: self.params.clone(),
-            slot: CacheSlot::Lesson,
-        });
-        let mut text = String::new();
-        let mut shown = 0usize;
-        while let Some(ev) = generation.events.blocking_recv() {
-            if self.interrupt.is_cancelled() {
-                // The student stopped the reply: keep what was checked and shown so far.
-                generation.cancel.cancel();
-                while generation.events.blocking_recv().is_some() {}
-                text.truncate(shown);
-                if text.trim().is_empty() {
-                    text = "…".into();
-                }
-                break;
+            (Some(m), _) => m,
+            (None, Some(shown)) => {
+                // Stopped by the student: what was shown stays on screen; the conversation
+                // keeps the teacher's move, never the cut-off text.
+                trace.committed = authored.clone();
+                self.conversation.commit(&instr, &authored);
+                self.replies.push(trace);
+                let shown = if shown.trim().is_empty() {
+                    "…".to_string()
+                } else {
+                    shown
+                };
+                sink(LessonEvent::TutorEnd {
+                    mv: name,
+                    text: shown,
+                });
+                return;
             }
-            match ev {
-                GenEvent::Token(t) => {
-                    text.push_str(&t);
-                    if self.guard.leak(&text).is_some() {
-                        generation.cancel.cancel();
-                        while generation.events.blocking_recv().is_some() {}
-                        return Err(shown > 0);
-                    }
-                    if let Some(q) = text.find('?') {
-                        // One question per turn: stop at the first question mark.
-                        text.truncate(q + 1);
-                        generation.cancel.cancel();
-                        while generation.events.blocking_recv().is_some() {}
-                        break;
-                    }
-                    let mut safe = text.len().saturating_sub(HOLD);
-                    while !text.is_char_boundary(safe) {
-                        safe -= 1;
-                    }
-                    if safe > shown {
-                        sink(LessonEvent::Token(text[shown..safe].to_string()));
-                        shown = safe;
-                    }
-                }
-                GenEvent::Done(_) => break,
-                GenEvent::Error(e) => {
-                    tracing::warn!(error = %e, "tutor reply failed");
-                    break;
-                }
+            (None, None) => {
+                trace.fell_back = true;
+                sink(LessonEvent::Token(authored.clone()));
+                authored
             }
-        }
-        if self.guard.leak(&text).is_some() {
-            return Err(shown > 0);
-        }
-        // Trailing whitespace is all that is trimmed, so the shown prefix stays a prefix.
-        let end = text.trim_end().len().max(shown);
-        if end > shown {
-            sink(LessonEvent::Token(text[shown..end].to_string()));
-        }
-        Ok(text[..end].trim_start().to_string())
+        };
+        self.latencies_ms.push(latency);
+        trace.committed = text.clone();
+        self.conversation.commit(&instr, &text);
+        self.replies.push(trace);
+        sink(LessonEvent::TutorEnd { mv: name, text });
     }
 }

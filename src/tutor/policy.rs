@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-/// What the student did this turn (classified by [`classify`] and the graders).
+/// What the student did this turn (read by [`crate::tutor::intent`] and the graders).
 #[derive(Debug, Clone, PartialEq)]
 pub enum StudentTurn {
     /// Free talk (warm-up or guided stage), maybe matching a misconception.
@@ -24,6 +24,12 @@ pub enum StudentTurn {
     },
     /// Gave up on the current check (`?`, ":skip").
     GaveUp,
+    /// Said they are unsure ("I'm not sure what comes next"): never an answer.
+    Unsure,
+    /// Asked a question about the topic (not an answer attempt).
+    Question,
+    /// Talked about the lesson itself ("what do I do?", "can you repeat that?").
+    Meta,
 }
 
 /// What the tutor does next.
@@ -48,6 +54,9 @@ pub enum Move {
     Redirect,
     /// Sum up the lesson; it is over.
     Summarize,
+    /// The student is unsure or asked about the guiding question `index`: help them in
+    /// (with a line of the teacher's notes) and ask it again.
+    Encourage { index: usize },
 }
 
 impl Move {
@@ -63,6 +72,7 @@ impl Move {
             Self::Feedback { .. } => "feedback",
             Self::Redirect => "redirect",
             Self::Summarize => "summarize",
+            Self::Encourage { .. } => "encourage",
         }
     }
 }
@@ -92,6 +102,8 @@ pub struct Policy {
     n_questions: usize,
     n_checks: usize,
     hints_per_check: Vec<usize>,
+    /// Choices per check (0 for checks that are not multiple choice).
+    choices_per_check: Vec<usize>,
     /// Guiding questions asked before the checks (at most this many).
     pub max_guided: usize,
     /// Wrong answers allowed before the explanation is shown.
@@ -102,6 +114,8 @@ pub struct Policy {
     pub misconceptions_met: Vec<usize>,
     /// Misconceptions already addressed for the current stage step (each once per step).
     addressed_here: Vec<usize>,
+    /// Whether the current guiding question was already asked again after "not sure".
+    encouraged_here: bool,
 }
 
 impl Policy {
@@ -113,6 +127,7 @@ impl Policy {
             n_questions,
             n_checks: hints_per_check.len(),
             hints_per_check,
+            choices_per_check: Vec::new(),
             max_guided: 2,
             max_attempts: 3,
             attempts: 0,
@@ -120,6 +135,22 @@ impl Policy {
             results: Vec::new(),
             misconceptions_met: Vec::new(),
             addressed_here: Vec::new(),
+            encouraged_here: false,
+        }
+    }
+
+    /// The same lesson, knowing how many choices each check offers: a choice check allows at
+    /// most `choices - 1` wrong answers, so it cannot be won by trying every choice.
+    pub fn with_choices(mut self, choices_per_check: Vec<usize>) -> Self {
+        self.choices_per_check = choices_per_check;
+        self
+    }
+
+    /// Wrong answers allowed on check `index` before the explanation is shown.
+    pub fn attempts_allowed(&self, index: usize) -> u32 {
+        match self.choices_per_check.get(index).copied().unwrap_or(0) {
+            n if n >= 2 => self.max_attempts.min(n as u32 - 1).max(1),
+            _ => self.max_attempts,
         }
     }
 
@@ -143,6 +174,7 @@ impl Policy {
             _ => usize::MAX,
         };
         self.addressed_here.clear();
+        self.encouraged_here = false;
         if next_guided < self.n_questions.min(self.max_guided) {
             self.stage = Stage::Guided { index: next_guided };
             vec![Move::AskGuiding { index: next_guided }]
@@ -225,10 +257,26 @@ impl Policy {
                     self.after_talk()
                 }
             }
-            (Stage::WarmUp | Stage::Guided { .. }, _) => self.after_talk(),
-            (Stage::Check { index }, StudentTurn::Hint | StudentTurn::AskedForAnswer) => {
-                self.hint(index)
+            (Stage::WarmUp | Stage::Guided { .. }, StudentTurn::Meta) => self.repeat_current(),
+            (
+                Stage::Guided { index },
+                StudentTurn::Unsure
+                | StudentTurn::Question
+                | StudentTurn::Hint
+                | StudentTurn::AskedForAnswer,
+            ) if !self.encouraged_here => {
+                self.encouraged_here = true;
+                vec![Move::Encourage { index }]
             }
+            (Stage::WarmUp | Stage::Guided { .. }, _) => self.after_talk(),
+            (
+                Stage::Check { index },
+                StudentTurn::Hint
+                | StudentTurn::AskedForAnswer
+                | StudentTurn::Unsure
+                | StudentTurn::Question,
+            ) => self.hint(index),
+            (Stage::Check { .. }, StudentTurn::Meta) => self.repeat_current(),
             (Stage::Check { index }, StudentTurn::GaveUp) => self.finish_check(index, false),
             (Stage::Check { index }, StudentTurn::Answered { correct: true, .. }) => {
                 self.attempts += 1;
@@ -242,7 +290,7 @@ impl Policy {
                 },
             ) => {
                 self.attempts += 1;
-                if self.attempts >= self.max_attempts {
+                if self.attempts >= self.attempts_allowed(index) {
                     return self.finish_check(index, false);
                 }
                 match misconception {
@@ -272,82 +320,6 @@ impl Policy {
     pub fn done(&self) -> bool {
         self.stage == Stage::Done
     }
-}
-
-/// Words that ask for the answer outright, in several languages.
-const ANSWER_REQUESTS: &[&str] = &[
-    "tell me the answer",
-    "what is the answer",
-    "what's the answer",
-    "whats the answer",
-    "give me the answer",
-    "just tell me",
-    "just give me",
-    "the answer is what",
-    "answer please",
-    "show me the answer",
-    "reveal",
-    "dime la respuesta",
-    "cuál es la respuesta",
-    "cual es la respuesta",
-    "dis-moi la réponse",
-    "quelle est la réponse",
-    "sag mir die antwort",
-    "答え",
-    "答案",
-];
-const HINT_REQUESTS: &[&str] = &[
-    "h",
-    ":hint",
-    "hint",
-    "a hint",
-    "give me a hint",
-    "can i have a hint",
-    "help",
-    "i'm stuck",
-    "im stuck",
-    "i don't know",
-    "i dont know",
-    "no idea",
-];
-
-/// Classifies a student's line that is not an answer attempt: hint request, answer request,
-/// or talk. `on_topic_words` are the concept's content words (for off-topic detection).
-pub fn classify(line: &str, on_topic_words: &[String]) -> Option<StudentTurn> {
-    let l = line.trim().to_lowercase();
-    if HINT_REQUESTS
-        .iter()
-        .any(|h| l == *h || l.trim_end_matches(['?', '.', '!']) == *h)
-    {
-        return Some(StudentTurn::Hint);
-    }
-    if ANSWER_REQUESTS.iter().any(|a| l.contains(a)) {
-        return Some(StudentTurn::AskedForAnswer);
-    }
-    if l == "?" || l == ":skip" {
-        return Some(StudentTurn::GaveUp);
-    }
-    let words = content_words(&l);
-    let off_topic_markers = [
-        "joke",
-        "game",
-        "song",
-        "weather",
-        "football",
-        "minecraft",
-        "movie",
-        "youtube",
-        "tiktok",
-    ];
-    if words.len() >= 3
-        && !words.iter().any(|w| on_topic_words.contains(w))
-        && words
-            .iter()
-            .any(|w| off_topic_markers.contains(&w.as_str()))
-    {
-        return Some(StudentTurn::OffTopic);
-    }
-    None
 }
 
 const STOP_WORDS: &[&str] = &[

@@ -211,24 +211,62 @@ fn giving_up_fails_the_check() {
 }
 
 #[test]
-fn classify_requests() {
-    let topic = vec!["fraction".to_string(), "pizza".to_string()];
-    assert_eq!(classify(":hint", &topic), Some(StudentTurn::Hint));
-    assert_eq!(classify("Give me a hint!", &topic), Some(StudentTurn::Hint));
+fn non_answers_on_a_check_get_hints_and_use_no_attempt() {
+    let mut p = lesson();
+    p.max_guided = 0;
+    p.on_turn(&said());
+    for turn in [StudentTurn::Unsure, StudentTurn::Question] {
+        assert!(matches!(p.on_turn(&turn)[0], Move::Hint { check: 0, .. }));
+    }
+    assert_eq!(p.attempts, 0);
     assert_eq!(
-        classify("just tell me the answer", &topic),
-        Some(StudentTurn::AskedForAnswer)
+        p.on_turn(&StudentTurn::Meta),
+        vec![Move::PoseCheck { index: 0 }]
+    );
+}
+
+#[test]
+fn a_choice_check_allows_choices_minus_one_misses() {
+    let mut p = Policy::new(0, vec![2]).with_choices(vec![3]);
+    p.on_turn(&said());
+    let wrong = StudentTurn::Answered {
+        correct: false,
+        misconception: None,
+    };
+    assert_eq!(p.on_turn(&wrong), vec![Move::Probe { check: 0 }]);
+    assert_eq!(
+        p.on_turn(&wrong)[0],
+        Move::Feedback {
+            check: 0,
+            correct: false
+        }
     );
     assert_eq!(
-        classify("¿Cuál es la respuesta?", &topic),
-        Some(StudentTurn::AskedForAnswer)
+        Policy::new(0, vec![1])
+            .with_choices(vec![2])
+            .attempts_allowed(0),
+        1
+    );
+    assert_eq!(Policy::new(0, vec![1]).attempts_allowed(0), 3);
+}
+
+#[test]
+fn an_unsure_answer_to_a_guiding_question_is_helped_once_then_the_lesson_moves_on() {
+    let mut p = lesson();
+    p.on_turn(&said());
+    assert_eq!(
+        p.on_turn(&StudentTurn::Unsure),
+        vec![Move::Encourage { index: 0 }]
     );
     assert_eq!(
-        classify("tell me a joke about football", &topic),
-        Some(StudentTurn::OffTopic)
+        p.on_turn(&StudentTurn::Unsure),
+        vec![Move::AskGuiding { index: 1 }]
     );
-    assert_eq!(classify("a joke about pizza fractions", &topic), None);
-    assert_eq!(classify("3/8", &topic), None);
+    assert_eq!(
+        p.on_turn(&StudentTurn::Question),
+        vec![Move::Encourage { index: 1 }]
+    );
+    assert_eq!(p.on_turn(&said()), vec![Move::PoseCheck { index: 0 }]);
 }
 
 #[test]

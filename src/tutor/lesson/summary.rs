@@ -1,0 +1,47 @@
+//! The end-of-lesson summary, from the course's own words only: the concept by its title, how
+//! the checks went, the questions to review (by their prompt, never an id), and each mistaken
+//! idea that came up stated as corrected, never as something learned. No model words.
+
+use super::super::policy::CheckResult;
+use crate::curriculum::Concept;
+
+fn short(s: &str, max: usize) -> String {
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if s.chars().count() <= max {
+        return s;
+    }
+    let cut: String = s.chars().take(max).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(a, _)| a);
+    format!("{cut}…")
+}
+
+/// The summary of a lesson on `concept`. `corrected`: misconceptions met and addressed.
+pub fn summary(concept: &Concept, results: &[CheckResult], corrected: &[usize]) -> String {
+    let right = results.iter().filter(|r| r.correct).count();
+    let mut s = format!(
+        "Lesson summary: {}. You answered {right} of {} checks correctly.",
+        concept.title,
+        results.len()
+    );
+    let review: Vec<String> = results
+        .iter()
+        .filter(|r| !r.correct)
+        .filter_map(|r| concept.checks.get(r.index))
+        .map(|c| format!("\"{}\"", short(&c.prompt, 70)))
+        .collect();
+    if !review.is_empty() {
+        s.push_str(&format!(" To review soon: {}.", review.join("; ")));
+    }
+    let ideas: Vec<String> = corrected
+        .iter()
+        .filter_map(|&i| concept.misconceptions.get(i))
+        .map(|m| format!("\"{}\"", m.belief.trim().trim_end_matches(['.', '!'])))
+        .collect();
+    if !ideas.is_empty() {
+        s.push_str(&format!(
+            " A mistaken idea we corrected (it is not true): {}.",
+            ideas.join("; ")
+        ));
+    }
+    s
+}

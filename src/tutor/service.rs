@@ -1,0 +1,255 @@
+//! The one lesson driver that the TUI, the plain mode and the tests all use: it owns the
+//! [`Lesson`] and its session in the store, saves every line and grade as it happens, and
+//! reports [`LessonUpdate`]s for the front ends to show. A write that fails is reported to
+//! the student ([`LessonUpdate::NotSaved`]); a grade is only reported saved
+//! ([`LessonUpdate::Saved`]) after its transaction committed.
+
+use super::lesson::{Lesson, LessonEvent};
+use crate::engine::ChatBackend;
+use crate::srs::{Scheduler, describe_interval};
+use crate::store::cards::Answer;
+use crate::store::profiles::Profile;
+use crate::store::{Store, StoreError, now};
+
+/// What a front end shows, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LessonUpdate {
+    /// Something the lesson said or did.
+    Event(LessonEvent),
+    /// A graded check was saved; the words say when it comes back for review.
+    Saved { next_review: String },
+    /// A write failed: tell the student (nothing they did before is lost).
+    NotSaved(String),
+}
+
+/// The words shown when a write fails.
+pub fn not_saved_message(what: &str, e: &StoreError) -> String {
+    format!(
+        "Not saved: {what} ({e}). Everything before this is kept; ask your teacher to check the disk space."
+    )
+}
+
+/// Where a lesson's events are saved.
+struct Recorder {
+    session_id: i64,
+    profile: Profile,
+    sched: Scheduler,
+    course_id: String,
+    concept_id: String,
+}
+
+/// A lesson with its session in the store.
+pub struct LessonService {
+    pub lesson: Lesson,
+    rec: Recorder,
+    /// Writes that failed in this lesson.
+    pub failed_writes: usize,
+}
+
+impl Recorder {
+    /// Saves what `ev` changes; returns the next-review words for a graded check.
+    fn record(&self, store: &mut Store, ev: &LessonEvent) -> Result<Option<String>, StoreError> {
+        let (sid, course, concept) = (
+            self.session_id,
+            self.course_id.as_str(),
+            self.concept_id.as_str(),
+        );
+        match ev {
+            LessonEvent::TutorEnd { mv, text } => {
+                store.append_line(sid, "tutor", Some(mv), text)?
+            }
+            LessonEvent::Check {
+                prompt, choices, ..
+            } => {
+                let mut t = prompt.clone();
+                for c in choices {
+                    t.push_str(&format!("\n- {c}"));
+                }
+                store.append_line(sid, "tutor", Some("pose-check"), &t)?;
+            }
+            LessonEvent::Feedback { text, .. } => {
+                store.append_line(sid, "tutor", Some("feedback"), text)?
+            }
+            LessonEvent::Misconception { belief, .. } => {
+                store.append_line(sid, "system", Some("misconception"), belief)?;
+                store.pull_forward_concept(self.profile.id, course, concept, now())?;
+            }
+            LessonEvent::Graded {
+                check_id,
+                correct,
+                rating,
+                source,
+                attempts,
+                hints_used,
+                response_ms,
+                answer,
+            } => {
+                if let Some(card) = store.card_for(self.profile.id, course, check_id)? {
+                    let a = Answer {
+                        rating: *rating,
+                        source: *source,
+                        correct: *correct,
+                        attempts: *attempts,
+                        hints_used: *hints_used,
+                        response_ms: *response_ms,
+                        text: answer.clone(),
+                    };
+                    let s = store.record_answer(card.id, &a, &self.sched, now())?;
+                    return Ok(Some(describe_interval(s.interval_secs)));
+                }
+            }
+            LessonEvent::Summary(text) => {
+                store.append_line(sid, "tutor", Some("summarize"), text)?;
+                store.end_session(sid, text)?;
+            }
+            _ => {}
+        }
+        Ok(None)
+    }
+
+    /// Saves and forwards `ev`; returns whether a write failed.
+    fn save_and_emit(
+        &self,
+        store: &mut Store,
+        ev: LessonEvent,
+        emit: &mut dyn FnMut(LessonUpdate),
+    ) -> bool {
+        if matches!(
+            ev,
+            LessonEvent::Token(_) | LessonEvent::TutorStart { .. } | LessonEvent::Retract
+        ) {
+            emit(LessonUpdate::Event(ev));
+            return false;
+        }
+        let result = self.record(store, &ev);
+        let what = match ev {
+            LessonEvent::Graded { .. } => "your answer and its review date",
+            LessonEvent::Summary(_) => "the lesson summary",
+            LessonEvent::Misconception { .. } => "a note for your teacher",
+            _ => "the tutor's last message",
+        };
+        emit(LessonUpdate::Event(ev));
+        match result {
+            Ok(Some(words)) => emit(LessonUpdate::Saved { next_review: words }),
+            Ok(None) => {}
+            Err(e) => {
+                tracing::error!(error = %e, what, "lesson write failed");
+                emit(LessonUpdate::NotSaved(not_saved_message(what, &e)));
+                return true;
+            }
+        }
+        false
+    }
+}
+
+impl LessonService {
+    /// Starts a session for `lesson` (nothing is shown until it is saved).
+    pub fn start(
+        store: &mut Store,
+        profile: Profile,
+        sched: Scheduler,
+        lesson: Lesson,
+    ) -> Result<Self, StoreError> {
+        let session_id = store.start_session(profile.id, &lesson.course.id, &lesson.concept.id)?;
+        Ok(Self {
+            rec: Recorder {
+                session_id,
+                profile,
+                sched,
+                course_id: lesson.course.id.clone(),
+                concept_id: lesson.concept.id.clone(),
+            },
+            lesson,
+            failed_writes: 0,
+        })
+    }
+
+    /// The session's id in the store.
+    pub fn session_id(&self) -> i64 {
+        self.rec.session_id
+    }
+
+    /// Runs `f` on the lesson, saving and forwarding every event it reports as it comes.
+    fn drive(
+        &mut self,
+        store: &mut Store,
+        emit: &mut dyn FnMut(LessonUpdate),
+        f: impl FnOnce(&mut Lesson, &mut dyn FnMut(LessonEvent)),
+    ) {
+        let Self {
+            lesson,
+            rec,
+            failed_writes,
+        } = self;
+        let mut sink = |ev: LessonEvent| {
+            if rec.save_and_emit(store, ev, emit) {
+                *failed_writes += 1;
+            }
+        };
+        f(lesson, &mut sink);
+    }
+
+    /// Opens the lesson.
+    pub fn begin(
+        &mut self,
+        store: &mut Store,
+        backend: &dyn ChatBackend,
+        emit: &mut dyn FnMut(LessonUpdate),
+    ) {
+        self.drive(store, emit, |l, sink| l.begin(backend, sink));
+    }
+
+    /// The student said `line`: it is saved first, then the lesson answers.
+    pub fn student(
+        &mut self,
+        line: &str,
+        store: &mut Store,
+        backend: &dyn ChatBackend,
+        emit: &mut dyn FnMut(LessonUpdate),
+    ) {
+        let line = line.trim();
+        if line.is_empty() || self.lesson.done() {
+            return;
+        }
+        if let Err(e) = store.append_line(self.rec.session_id, "student", None, line) {
+            self.failed_writes += 1;
+            tracing::error!(error = %e, "saving the student's line failed");
+            emit(LessonUpdate::NotSaved(not_saved_message(
+                "your last line",
+                &e,
+            )));
+        }
+        self.drive(store, emit, |l, sink| l.student(line, backend, sink));
+    }
+
+    /// Ends the lesson early (the student left): saves the summary so far.
+    pub fn end(&mut self, store: &mut Store, emit: &mut dyn FnMut(LessonUpdate)) {
+        if self.lesson.done() {
+            return;
+        }
+        let summary = self.lesson.summary();
+        if let Err(e) = store.end_session(self.rec.session_id, &summary) {
+            emit(LessonUpdate::NotSaved(not_saved_message(
+                "the lesson summary",
+                &e,
+            )));
+        }
+    }
+}
+
+/// The voice level a teacher forces with `TUTOR_VOICE` (`0`–`3`, or `authored`,
+/// `acknowledge`, `rephrase`, `free`), if set and readable.
+pub fn voice_override() -> Option<super::contract::VoiceLevel> {
+    use super::contract::VoiceLevel;
+    let v = std::env::var("TUTOR_VOICE").ok()?;
+    Some(match v.trim().to_lowercase().as_str() {
+        "0" | "authored" => VoiceLevel::Authored,
+        "1" | "acknowledge" => VoiceLevel::Acknowledge,
+        "2" | "rephrase" => VoiceLevel::Rephrase,
+        "3" | "free" => VoiceLevel::Free,
+        other => {
+            tracing::warn!(value = other, "TUTOR_VOICE is not 0-3; ignored");
+            return None;
+        }
+    })
+}
