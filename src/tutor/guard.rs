@@ -51,4 +51,9 @@ impl Guard {
     /// Formerly released the answers the student mentioned. A student's guess ("is it 12 or
     /// 15?") releases nothing now; the method stays only so older callers compile.
     pub fn student_said(&mut self, _text: &str) {}
+
+    /// Whether `check_id` is still pending (its answer still protected).
+    pub fn is_pending(&self, check_id: &str) -> bool {
+        self.secrets.iter().any(|s| s.check_id == check_id)
+    }
 }

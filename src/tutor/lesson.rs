@@ -119,7 +119,7 @@ impl Lesson {
                 .collect(),
         );
         let guard = Guard::new(&concept.checks);
-        let all = guard.clone();
+        let all = Guard::new(&concept.checks);
         let system = prompt::system(&course, &concept, &|s| all.redact(s));
         Some(Self {
             course,
@@ -182,7 +182,7 @@ impl Lesson {
             .concept
             .checks
             .iter()
-            .filter(|c| self.guard.secrets.iter().any(|s| s.check_id == c.id))
+            .filter(|c| self.guard.is_pending(&c.id))
             .collect();
         ReplyContract::new(ContractInput {
             course: &self.course,
