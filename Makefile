@@ -40,5 +40,5 @@ fmt:
 ## bench: tutor's own benchmark next to bare llama.cpp on the same model and threads
 bench: build model
 	./target/release/tutor bench --model $(MODEL)
-	../shared/bench/raw-bench $(MODEL) $$(nproc)
+	GGML_BACKENDS_DIR="$$(./target/release/tutor doctor --backends-dir)" ../shared/bench/raw-bench $(MODEL) $$(nproc)
 	$(CARGO) bench --bench store

@@ -3,6 +3,7 @@
 
 pub mod course_cmds;
 pub mod engine_cmds;
+pub mod pin;
 pub mod progress;
 pub mod review_plain;
 pub mod store_cmds;

@@ -13,7 +13,9 @@
 //! - [`discovery`]: where the model comes from (`--model` > env > config > ./models > data dir).
 //! - [`utf8`]: UTF-8-safe streaming of token bytes.
 //! - [`worker`]: the thread: load, prefix-reusing generation, cancel, overflow, bench.
+//! - [`cpu_variant`]: which CPU variant of llama.cpp may load, proved in a child process first.
 
+pub mod cpu_variant;
 pub mod discovery;
 pub mod gguf;
 mod session;
@@ -222,6 +224,8 @@ pub enum EngineError {
     Grammar(String),
     #[error("the engine thread has stopped")]
     Stopped,
+    #[error("{0}")]
+    Backend(String),
 }
 
 impl From<GgufError> for EngineError {
