@@ -310,7 +310,7 @@ fn check_unlocked(
             let title = course.concept(r).map_or(r.as_str(), |c| c.title.as_str());
             format!(
                 "{title:?} ({r}, {:.0}% mastered)",
-                mastery.get(r).copied().unwrap_or(0.0) * 100.0
+                mastery.get(r.as_str()).copied().unwrap_or(0.0) * 100.0
             )
         })
         .collect();

@@ -36,7 +36,6 @@ pub const VARIANT_ENV: &str = "TUTOR_CPU_VARIANT";
 /// A child that has not finished by then is killed and the variant rejected.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(30);
 const VERDICT_FILE: &str = "verdicts.json";
-const CPU_PREFIX: &str = "libggml-cpu";
 
 /// Settings from the config file and the data dir, given once at start-up.
 #[derive(Debug, Clone, Default)]
