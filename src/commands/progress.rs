@@ -53,10 +53,8 @@ pub fn choose_profile(env: &Env, store: &mut Store) -> Result<Profile, StoreErro
         None => store.default_profile(&os_user_name())?,
     };
     if profile.has_pin {
-        let pin = super::pin::secret_from(
-            super::pin::PIN_ENV,
-            &format!("PIN for {}: ", profile.name),
-        )?;
+        let pin =
+            super::pin::secret_from(super::pin::PIN_ENV, &format!("PIN for {}: ", profile.name))?;
         store.verify_pin(&profile, &pin)?;
     }
     Ok(profile)
