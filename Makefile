@@ -53,7 +53,7 @@ fmt:
 ## bench: tutor's own benchmark next to bare llama.cpp on the same model and threads
 bench: build model
 	./target/release/tutor bench --model $(MODEL)
-	../shared/bench/raw-bench $(MODEL) $$(nproc)
+	GGML_BACKENDS_DIR="$$(./target/release/tutor doctor --backends-dir)" ../shared/bench/raw-bench $(MODEL) $$(nproc)
 	$(CARGO) bench --bench store
 
 ## test-gpu-build: the opt-in Vulkan module builds (target/vulkan), and without a GPU the app runs

@@ -73,8 +73,12 @@ pub enum Command {
         #[command(subcommand)]
         command: ModelCommand,
     },
-    /// Show compiled backends, devices, CPU features, the model found and the data dir.
-    Doctor,
+    /// Show compiled backends, devices, CPU features and variant, the model found and the data dir.
+    Doctor {
+        /// Print only the directory of approved llama.cpp modules (for GGML_BACKENDS_DIR).
+        #[arg(long)]
+        backends_dir: bool,
+    },
     /// Validate course files: every problem as file:line:col, exit 1 if any file fails.
     Check {
         #[arg(required = true)]
@@ -101,7 +105,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Teacher's report: one row per profile × concept.
+    /// Teacher's report: one row per profile × concept (asks the teacher PIN when one is set).
     Report {
         /// Every profile (the report always covers all profiles).
         #[arg(long)]
@@ -118,6 +122,9 @@ pub enum Command {
         /// Line mode on stdin/stdout (screen readers, scripts).
         #[arg(long)]
         plain: bool,
+        /// Open CONCEPT even while it is locked (asks the teacher PIN when one is set).
+        #[arg(long, requires = "concept")]
+        unlock: bool,
     },
     /// List lessons (the profile's own; --all: every profile, for teachers), or export them.
     Transcripts {

@@ -34,6 +34,9 @@ pub struct ModelConfig {
     pub threads: Option<u32>,
     pub ctx: Option<u32>,
     pub temperature: Option<f32>,
+    /// Force a llama.cpp CPU variant (`haswell`, `x64`, ...) instead of probing; `auto` probes.
+    /// `TUTOR_CPU_VARIANT` wins over it.
+    pub cpu_variant: Option<String>,
 }
 
 /// Where replies come from.

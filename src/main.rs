@@ -7,8 +7,19 @@ use tutor::cli::{ClassCommand, Cli, Command, ModelCommand, ProfileCommand};
 use tutor::commands::{
     Env, class_cmds, course_cmds, engine_cmds, progress, review_plain, store_cmds, tutor_cmds,
 };
+use tutor::engine::cpu_variant::{self, PROBE_SUBCOMMAND, probe};
 
 fn main() -> std::process::ExitCode {
+    // The CPU-variant probe's child: loads one llama.cpp CPU variant and runs its kernels.
+    // Handled before anything else (config, logging) so it depends on nothing but the file.
+    let mut args = std::env::args_os().skip(1);
+    if args.next().as_deref() == Some(std::ffi::OsStr::new(PROBE_SUBCOMMAND)) {
+        let code = match args.next() {
+            Some(file) => probe::run(std::path::Path::new(&file)),
+            None => probe::exit::LOAD_FAILED,
+        };
+        return std::process::ExitCode::from(u8::try_from(code).unwrap_or(1));
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -25,6 +36,10 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     let teacher = cli.teacher;
     let env = Env::new(cli.global)?;
     let _log = tutor::logging::init(&env.paths.state_dir);
+    cpu_variant::configure(cpu_variant::Options {
+        state_dir: Some(env.paths.state_dir.clone()),
+        forced: env.config.model.cpu_variant.clone(),
+    });
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "tutor starting");
     match cli.command {
         None => {
@@ -46,7 +61,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Some(Command::Model {
             command: ModelCommand::Info { path, json },
         }) => engine_cmds::model_info(&env, path, json)?,
-        Some(Command::Doctor) => engine_cmds::doctor(&env),
+        Some(Command::Doctor { backends_dir }) => engine_cmds::doctor(&env, backends_dir),
         Some(Command::Bench { json, reps }) => engine_cmds::bench(&env, json, reps)?,
         Some(Command::Check { paths, strict }) => {
             if !course_cmds::check(&paths, strict) {
@@ -55,11 +70,10 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }
         Some(Command::Courses { paths, json }) => course_cmds::courses(&env, &paths, json),
         Some(Command::Review { course, plain: _ }) => {
-            let extra: Vec<_> = course
-                .iter()
-                .map(std::path::PathBuf::from)
-                .filter(|p| p.is_file())
-                .collect();
+            let extra = match &course {
+                Some(c) => course_cmds::course_arg_paths(&env, c).map_err(anyhow::Error::msg)?,
+                None => Vec::new(),
+            };
             let (lib, mut store, profile) = progress::session(&env, &extra)?;
             let course_id = match &course {
                 Some(c) => Some(
@@ -100,7 +114,8 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             course,
             concept,
             plain: _,
-        }) => tutor_cmds::learn_plain(&env, &course, concept.as_deref())?,
+            unlock,
+        }) => tutor_cmds::learn_plain(&env, &course, concept.as_deref(), unlock)?,
         Some(Command::Transcripts { all, export }) => {
             tutor_cmds::transcripts(&env, all, export.as_deref())?
         }

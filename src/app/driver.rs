@@ -345,14 +345,41 @@ async fn run_async(
             }
         }
     }
-    let all = profiles(&ctx.store)?;
-    if all.len() >= 2 {
-        update(&mut app, Msg::Profiles(all), Instant::now());
-        app.screen = Screen::ProfilePicker;
-    } else {
-        let p = ctx.store.default_profile(&os_user_name())?;
-        ctx.choose(p)?;
-        update(&mut app, Msg::Home(ctx.home()?), Instant::now());
+    // Whose session: `--profile NAME`, else the only profile, else the picker. A profile with
+    // a PIN is never opened without it, however it was chosen.
+    let wanted = match &env.global.profile {
+        Some(name) => Some(
+            ctx.store
+                .profile(name)?
+                .ok_or_else(|| StoreError::NoProfile(name.clone()))?,
+        ),
+        None if profiles(&ctx.store)?.len() >= 2 => None,
+        None => Some(ctx.store.default_profile(&os_user_name())?),
+    };
+    update(
+        &mut app,
+        Msg::Profiles(profiles(&ctx.store)?),
+        Instant::now(),
+    );
+    match wanted {
+        Some(p) if !p.has_pin => {
+            ctx.choose(p)?;
+            update(&mut app, Msg::Home(ctx.home()?), Instant::now());
+        }
+        Some(p) => {
+            app.screen = Screen::ProfilePicker;
+            app.selected = app
+                .profiles
+                .iter()
+                .position(|q| q.name == p.name)
+                .unwrap_or(0);
+            app.prompt = Some(super::Prompt::Pin {
+                profile: p.name,
+                input: String::new(),
+                error: None,
+            });
+        }
+        None => app.screen = Screen::ProfilePicker,
     }
     app.teacher_locked = env.config.ui.teacher_pin.is_some();
     if teacher {

@@ -368,6 +368,11 @@ impl Ctx {
                             "Settings saved to {}",
                             self.env.paths.config_file.display()
                         )));
+                        // Temperature and retention apply at once: reviews read the config on
+                        // every card; the lesson worker is restarted with the new values.
+                        if let Some(p) = self.profile.clone() {
+                            self.choose(p)?;
+                        }
                         if reload && let Ok(spec) = self.env.model_spec() {
                             // New threads / GPU layers: reload on the engine thread, no restart.
                             forward_load(self.engine.load(spec), self.tx.clone());

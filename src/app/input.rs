@@ -7,7 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::keymap::Action;
 use super::state::*;
-use super::{App, Effect, Prompt, Screen, input_of};
+use super::{App, Effect, Prompt, Screen, Theme, input_of};
 use crate::curriculum::grade::{self, Verdict};
 use crate::curriculum::{Check, CheckKind};
 use crate::srs::Rating;
@@ -98,6 +98,14 @@ pub(super) fn on_key(app: &mut App, k: KeyEvent, now: Instant) -> Vec<Effect> {
             }
             if app.screen == Screen::Settings && app.settings.dirty {
                 app.settings.dirty = false;
+                // Applies at once (NO_COLOR stays in force).
+                if app.theme != Theme::NoColor {
+                    app.theme = if app.settings.high_contrast {
+                        Theme::HighContrast
+                    } else {
+                        Theme::Default
+                    };
+                }
                 fx.push(Effect::SaveSettings(app.settings.clone()));
             }
             app.go_back();

@@ -447,6 +447,29 @@ fn settings_change_and_save_on_leave() {
 }
 
 #[test]
+fn a_theme_change_applies_when_settings_are_saved() {
+    let mut a = app();
+    step(&mut a, ch(','));
+    for _ in 0..5 {
+        step(&mut a, key(KeyCode::Down));
+    }
+    step(&mut a, key(KeyCode::Right));
+    assert!(a.settings.high_contrast);
+    let fx = step(&mut a, key(KeyCode::Esc));
+    assert!(matches!(&fx[0], Effect::SaveSettings(s) if s.high_contrast));
+    assert_eq!(a.theme, Theme::HighContrast, "applied without a restart");
+    // NO_COLOR wins over the setting.
+    let mut b = App::new(Screen::Home, Theme::NoColor, Keymap::default());
+    step(&mut b, ch(','));
+    for _ in 0..5 {
+        step(&mut b, key(KeyCode::Down));
+    }
+    step(&mut b, key(KeyCode::Right));
+    step(&mut b, key(KeyCode::Esc));
+    assert_eq!(b.theme, Theme::NoColor);
+}
+
+#[test]
 fn terminate_ends_the_lesson_and_quits() {
     let mut a = in_lesson();
     assert_eq!(

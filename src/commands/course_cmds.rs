@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::Env;
-use crate::curriculum::library::{Library, course_files};
-use crate::curriculum::{Severity, load_file};
+use crate::curriculum::library::{BUNDLED, Library, Origin, course_files};
+use crate::curriculum::{Severity, load_file, load_str};
 
 /// `tutor check PATH...`: every problem of every file, then a summary. Returns whether all passed.
 pub fn check(paths: &[PathBuf], strict: bool) -> bool {
@@ -66,6 +66,54 @@ struct CourseLine<'a> {
 /// The library with the user's dir and `extra` paths.
 pub fn library(env: &Env, extra: &[PathBuf]) -> Library {
     Library::load(Some(&env.paths.curricula_dir()), extra)
+}
+
+/// The extra library path for a COURSE argument that is a file (none for a course id).
+/// Refuses a file whose `[course] id` is already an installed course's (bundled or in the
+/// curricula dir) and is not that same file: learning it would replace that course's content
+/// and write into its students' progress. The message names both files.
+pub fn course_arg_paths(env: &Env, arg: &str) -> Result<Vec<PathBuf>, String> {
+    let path = std::path::Path::new(arg);
+    if !path.is_file() {
+        return Ok(Vec::new());
+    }
+    let Some(course) = load_file(path).course else {
+        // Invalid files are reported with their diagnostics when the course is resolved.
+        return Ok(vec![path.to_path_buf()]);
+    };
+    let installed = library(env, &[]);
+    let Some(existing) = installed.get(&course.id) else {
+        return Ok(vec![path.to_path_buf()]);
+    };
+    let same = |p: &std::path::Path| {
+        matches!(
+            (std::fs::canonicalize(p), std::fs::canonicalize(path)),
+            (Ok(a), Ok(b)) if a == b
+        )
+    };
+    let other = match &existing.origin {
+        Origin::User(p) | Origin::Path(p) if same(p) => return Ok(vec![path.to_path_buf()]),
+        Origin::User(p) | Origin::Path(p) => p.display().to_string(),
+        Origin::Bundled => BUNDLED
+            .iter()
+            .find(|(name, text)| {
+                load_str(name, text)
+                    .course
+                    .is_some_and(|c| c.id == course.id)
+            })
+            .map_or("a course bundled with tutor".into(), |(name, _)| {
+                format!("curricula/{name} (bundled with tutor)")
+            }),
+    };
+    Err(format!(
+        "{} has [course] id = {:?}, the id of the installed course in {other}. Using it would \
+         replace that course and mix into its students' progress. Give {} an id of its own \
+         (e.g. id = \"{}-draft\"), or change the installed file instead",
+        path.display(),
+        course.id,
+        path.display(),
+        course.id
+    ))
 }
 
 /// `tutor courses`: what is installed, with counts and origins; invalid files with diagnostics.

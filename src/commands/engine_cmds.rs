@@ -8,7 +8,8 @@ use super::Env;
 use crate::curriculum::library::Library;
 use super::lesson_bench::{self, LessonBench};
 use crate::engine::{
-    self, CacheSlot, ChatBackend, ChatMessage, EngineHandle, GenEvent, GenParams, GenRequest, gguf,
+    self, CacheSlot, ChatBackend, ChatMessage, EngineHandle, GenEvent, GenParams, GenRequest,
+    cpu_variant, gguf,
 };
 use crate::tutor::{eval, voice};
 
@@ -164,9 +165,17 @@ pub fn model_info(
     Ok(())
 }
 
-/// `tutor doctor`: what llama.cpp sees, without loading a model.
-pub fn doctor(env: &Env) {
+/// `tutor doctor`: what llama.cpp sees, without loading a model. `backends_dir`: print only
+/// the approved-modules directory (for `GGML_BACKENDS_DIR` in other llama.cpp tools).
+pub fn doctor(env: &Env, backends_dir: bool) {
     let report = engine::system_report();
+    let sel = cpu_variant::selection();
+    if backends_dir {
+        if let Some(d) = &sel.load_dir {
+            println!("{}", d.display());
+        }
+        return;
+    }
     println!("tutor {}", env!("CARGO_PKG_VERSION"));
     println!("compiled GPU features: {}", compiled_gpu_features());
     println!("backends:  {}", report.backends.join(", "));
@@ -178,6 +187,7 @@ pub fn doctor(env: &Env) {
         engine::gpu::describe(&report, engine::gpu::backends_dir().as_deref())
     );
     println!("cpu:       {}", report.system_info);
+    print_cpu_variant(sel);
     println!("threads:   {} (physical cores)", engine::default_threads());
     match env.find_model() {
         Ok((p, src)) => match gguf::read_header(&p) {
@@ -213,6 +223,47 @@ pub fn doctor(env: &Env) {
         "log:       {}",
         env.paths.state_dir.join("tutor.log").display()
     );
+}
+
+/// The CPU variant in use, how it was chosen, and every rejected one with the reason.
+fn print_cpu_variant(sel: &cpu_variant::Selection) {
+    use cpu_variant::How;
+    let how = match sel.how {
+        How::Probed => format!("probed now: {:.0} ms", sel.probe_ms),
+        How::Cached => format!(
+            "cached verdict for this CPU and build; the probe took {:.0} ms",
+            sel.probe_ms
+        ),
+        How::Forced => format!("forced by {} or the config file", cpu_variant::VARIANT_ENV),
+        How::Unprobed => "not probed".into(),
+    };
+    println!(
+        "cpu variant: {} ({how})",
+        sel.chosen.as_deref().unwrap_or("none")
+    );
+    for v in &sel.verdicts {
+        let label = match &v.outcome {
+            o if o.is_rejection() => "rejected",
+            cpu_variant::Outcome::Unsupported => "skipped ",
+            _ => "passed  ",
+        };
+        println!(
+            "  {label} {:<16} score {:>5}  {:>5.0} ms  {}",
+            v.variant,
+            v.score.map_or("-".into(), |s| s.to_string()),
+            v.ms,
+            v.outcome
+        );
+    }
+    if let Some(n) = &sel.note {
+        println!("  note:     {n}");
+    }
+    if let Some(d) = &sel.load_dir {
+        println!(
+            "  modules:  {} (GGML_BACKENDS_DIR for other llama.cpp tools)",
+            d.display()
+        );
+    }
 }
 
 fn compiled_gpu_features() -> String {

@@ -1,8 +1,6 @@
 //! Opening the progress store for a command: migrate, daily backup, sync the course library,
 //! choose the profile (checking its PIN).
 
-use std::io::BufRead;
-
 use super::Env;
 use super::course_cmds::library;
 use crate::curriculum::library::{Entry, Library};
@@ -55,18 +53,8 @@ pub fn choose_profile(env: &Env, store: &mut Store) -> Result<Profile, StoreErro
         None => store.default_profile(&os_user_name())?,
     };
     if profile.has_pin {
-        let pin = match std::env::var("TUTOR_PIN") {
-            Ok(p) => p,
-            Err(_) => {
-                eprint!("PIN for {}: ", profile.name);
-                let mut line = String::new();
-                std::io::stdin()
-                    .lock()
-                    .read_line(&mut line)
-                    .map_err(|e| StoreError::Invalid(e.to_string()))?;
-                line
-            }
-        };
+        let pin =
+            super::pin::secret_from(super::pin::PIN_ENV, &format!("PIN for {}: ", profile.name))?;
         store.verify_pin(&profile, &pin)?;
     }
     Ok(profile)

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::Env;
 use super::course_cmds::library;
+use super::pin::{new_pin, require_teacher};
 use super::progress::{choose_profile, open_store, scheduler, session};
 use crate::srs::MIN_REVIEWS_TO_OPTIMIZE;
 use crate::store::backup::{check_backup, restore as restore_db};
@@ -25,25 +26,7 @@ fn read_line(prompt: &str) -> Result<String, StoreError> {
 pub fn profile_add(env: &Env, name: &str, pin: bool) -> Result<(), StoreError> {
     let mut store = open_store(env, &library(env, &[]))?;
     let pin = if pin {
-        let p = match std::env::var("TUTOR_PIN") {
-            Ok(p) => p,
-            Err(_) => {
-                let a = read_line("New PIN: ")?;
-                let b = read_line("Repeat the PIN: ")?;
-                if a != b {
-                    return Err(StoreError::Invalid(
-                        "the two PINs differ; nothing was changed".into(),
-                    ));
-                }
-                a
-            }
-        };
-        if p.trim().len() < 4 {
-            return Err(StoreError::Invalid(
-                "a PIN needs at least 4 characters".into(),
-            ));
-        }
-        Some(p.trim().to_string())
+        Some(new_pin("New PIN: ")?)
     } else {
         None
     };
@@ -57,30 +40,25 @@ pub fn profile_add(env: &Env, name: &str, pin: bool) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// `tutor teacher-pin [--clear]`: stores the teacher PIN's hash in the config file.
+/// `tutor teacher-pin [--clear]`: stores the teacher PIN's hash in the config file. Changing
+/// or clearing a PIN that is set asks for the current one first.
 pub fn teacher_pin(env: &Env, clear: bool) -> Result<(), StoreError> {
     let mut config = env.config.clone();
+    if config.ui.teacher_pin.is_some() {
+        require_teacher(
+            env,
+            if clear {
+                "clearing the teacher PIN"
+            } else {
+                "changing the teacher PIN"
+            },
+        )?;
+    }
     if clear {
         config.ui.teacher_pin = None;
     } else {
-        let pin = match std::env::var("TUTOR_PIN") {
-            Ok(p) => p,
-            Err(_) => {
-                let a = read_line("Teacher PIN: ")?;
-                if a != read_line("Repeat the PIN: ")? {
-                    return Err(StoreError::Invalid(
-                        "the two PINs differ; nothing was changed".into(),
-                    ));
-                }
-                a
-            }
-        };
-        if pin.trim().len() < 4 {
-            return Err(StoreError::Invalid(
-                "a PIN needs at least 4 characters".into(),
-            ));
-        }
-        config.ui.teacher_pin = Some(crate::store::profiles::hash_pin(pin.trim())?);
+        let pin = new_pin("New teacher PIN: ")?;
+        config.ui.teacher_pin = Some(crate::store::profiles::hash_pin(&pin)?);
     }
     config
         .save(&env.paths.config_file)
@@ -122,6 +100,7 @@ pub fn profile_rename(env: &Env, old: &str, new: &str) -> Result<(), StoreError>
 
 /// `tutor profile remove NAME [--yes]`: asks to confirm, then keeps a backup first.
 pub fn profile_remove(env: &Env, name: &str, yes: bool) -> Result<(), StoreError> {
+    require_teacher(env, "removing a profile")?;
     let mut store = open_store(env, &library(env, &[]))?;
     let p = store
         .profile(name)?
@@ -202,8 +181,9 @@ pub fn stats(env: &Env, json: bool) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// `tutor report --all --format csv|json [-o FILE]`.
+/// `tutor report --all --format csv|json [-o FILE]` (every student: asks the teacher PIN).
 pub fn report(env: &Env, format: &str, output: Option<&Path>) -> Result<(), StoreError> {
+    require_teacher(env, "the class report")?;
     let store = open_store(env, &library(env, &[]))?;
     let rows = store.report(now())?;
     let text = match format {
@@ -270,6 +250,8 @@ pub fn optimize(env: &Env) -> Result<(), StoreError> {
 
 /// `tutor backup [PATH]`.
 pub fn backup(env: &Env, path: Option<PathBuf>) -> Result<(), StoreError> {
+    // A copy of the database is every student's data.
+    require_teacher(env, "a backup")?;
     let store = Store::open(&env.paths.database())?;
     let dest = path.unwrap_or_else(|| {
         env.paths
@@ -283,6 +265,7 @@ pub fn backup(env: &Env, path: Option<PathBuf>) -> Result<(), StoreError> {
 
 /// `tutor restore PATH`.
 pub fn restore(env: &Env, from: &Path) -> Result<(), StoreError> {
+    require_teacher(env, "restoring a backup")?;
     let version = check_backup(from)?;
     let kept = restore_db(&env.paths.database(), from, now())?;
     println!("restored {} (schema {version})", from.display());

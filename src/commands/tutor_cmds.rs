@@ -5,7 +5,9 @@ use std::path::Path;
 
 use super::Env;
 use super::backend::Backend;
-use super::progress::{scheduler, session};
+use super::course_cmds::{course_arg_paths, library};
+use super::pin::require_teacher;
+use super::progress::{open_store, scheduler, session};
 use crate::curriculum::library::Library;
 use crate::srs::Scheduler;
 use crate::store::profiles::Profile;
@@ -54,19 +56,30 @@ pub fn pick_concept(
         .unwrap_or_default())
 }
 
-/// `tutor learn COURSE [CONCEPT] --plain`.
-pub fn learn_plain(env: &Env, course: &str, concept: Option<&str>) -> Result<(), TutorCmdError> {
-    let extra: Vec<_> = Some(std::path::PathBuf::from(course))
-        .filter(|p| p.is_file())
-        .into_iter()
-        .collect();
+/// `tutor learn COURSE [CONCEPT] --plain`. A named concept must be unlocked, unless `unlock`
+/// (a teacher's override: asks the teacher PIN when one is set).
+pub fn learn_plain(
+    env: &Env,
+    course: &str,
+    concept: Option<&str>,
+    unlock: bool,
+) -> Result<(), TutorCmdError> {
+    let extra = course_arg_paths(env, course).map_err(TutorCmdError::Usage)?;
+    if unlock {
+        require_teacher(env, "opening a locked concept")?;
+    }
     let (lib, mut store, profile) = session(env, &extra)?;
     let entry = lib.resolve(course).map_err(|_| {
         TutorCmdError::Usage(format!("unknown course {course:?}; see `tutor courses`"))
     })?;
     let sched = scheduler(env, &profile);
     let concept_id = match concept {
-        Some(c) => c.to_string(),
+        Some(c) => {
+            if !unlock {
+                check_unlocked(&store, &profile, &sched, &entry.course, c)?;
+            }
+            c.to_string()
+        }
         None => pick_concept(&store, &profile, &sched, &entry.course.id)?,
     };
     let mut lesson = Lesson::new(entry.course.clone(), &concept_id).ok_or_else(|| {
@@ -169,10 +182,73 @@ fn show(out: &mut impl Write, u: LessonUpdate) -> std::io::Result<()> {
     }
 }
 
+/// Refuses a concept whose prerequisites are not mastered yet, saying which ones unlock it.
+fn check_unlocked(
+    store: &Store,
+    profile: &Profile,
+    sched: &Scheduler,
+    course: &crate::curriculum::Course,
+    concept_id: &str,
+) -> Result<(), TutorCmdError> {
+    let Some(concept) = course.concept(concept_id) else {
+        // An unknown concept gets its own message (with the list of concepts) below.
+        return Ok(());
+    };
+    let t = now();
+    let unlocked =
+        store.unlocked_concepts(profile.id, &course.id, sched, t, crate::srs::DEFAULT_UNLOCK)?;
+    if unlocked.iter().any(|c| c == concept_id) {
+        return Ok(());
+    }
+    let mastery = store.concept_mastery(profile.id, &course.id, sched, t)?;
+    let missing_ids: Vec<&String> = concept
+        .requires
+        .iter()
+        .filter(|r| mastery.get(*r).copied().unwrap_or(0.0) < crate::srs::DEFAULT_UNLOCK)
+        .collect();
+    let missing: Vec<String> = missing_ids
+        .iter()
+        .map(|r| {
+            let title = course.concept(r).map_or(r.as_str(), |c| c.title.as_str());
+            format!(
+                "{title:?} ({r}, {:.0}% mastered)",
+                mastery.get(r.as_str()).copied().unwrap_or(0.0) * 100.0
+            )
+        })
+        .collect();
+    Err(TutorCmdError::Usage(format!(
+        "{:?} ({concept_id}) is locked: it unlocks when {} {} at least {:.0}% mastered. \
+         Learn {} first (`tutor learn {} {}`), or a teacher can open it with --unlock",
+        concept.title,
+        missing.join(" and "),
+        if missing.len() == 1 { "is" } else { "are" },
+        crate::srs::DEFAULT_UNLOCK * 100.0,
+        if missing.len() == 1 { "it" } else { "them" },
+        course.id,
+        missing_ids.first().map_or("", |s| s.as_str()),
+    )))
+}
+
 /// `tutor transcripts [--all] [--export FILE]`.
 pub fn transcripts(env: &Env, all: bool, export: Option<&Path>) -> Result<(), TutorCmdError> {
-    let (_lib, store, profile) = session(env, &[])?;
-    let list = store.sessions(if all { None } else { Some(profile.id) })?;
+    // Other students' lessons (and any export, which is for training models) are the teacher's.
+    if all || export.is_some() {
+        require_teacher(
+            env,
+            if export.is_some() {
+                "exporting lessons"
+            } else {
+                "every student's lessons"
+            },
+        )?;
+    }
+    let (store, owner) = if all {
+        (open_store(env, &library(env, &[]))?, None)
+    } else {
+        let (_lib, store, profile) = session(env, &[])?;
+        (store, Some(profile.id))
+    };
+    let list = store.sessions(owner)?;
     if let Some(path) = export {
         let mut text = String::new();
         for s in &list {
@@ -214,8 +290,14 @@ pub fn transcripts(env: &Env, all: bool, export: Option<&Path>) -> Result<(), Tu
 
 /// `tutor transcript ID`: one lesson (only the profile's own, unless `all`).
 pub fn transcript(env: &Env, id: i64, all: bool) -> Result<(), TutorCmdError> {
-    let (_lib, store, profile) = session(env, &[])?;
-    for l in store.transcript(id, if all { None } else { Some(profile.id) })? {
+    let lines = if all {
+        require_teacher(env, "another student's lesson")?;
+        open_store(env, &library(env, &[]))?.transcript(id, None)?
+    } else {
+        let (_lib, store, profile) = session(env, &[])?;
+        store.transcript(id, Some(profile.id))?
+    };
+    for l in lines {
         let who = match (l.role.as_str(), l.r#move.as_deref()) {
             ("student", _) => "student".to_string(),
             (r, Some(m)) => format!("{r} [{m}]"),

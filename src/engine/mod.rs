@@ -16,7 +16,9 @@
 //! - [`remote`]: a model on the school's server (OpenAI-compatible API), with a local fallback.
 //! - [`gpu`]: which GPU the model runs on, or why none (for `doctor`).
 //! - [`record`]: a backend wrapper recording each request and its stats (benchmarks, tests).
+//! - [`cpu_variant`]: which CPU variant of llama.cpp may load, proved in a child process first.
 
+pub mod cpu_variant;
 pub mod discovery;
 pub mod gguf;
 pub mod gpu;
@@ -244,6 +246,8 @@ pub enum EngineError {
     /// The school's model server failed (see [`remote::RemoteError`]).
     #[error("{0}")]
     Server(String),
+    #[error("{0}")]
+    Backend(String),
 }
 
 impl From<GgufError> for EngineError {

@@ -6,7 +6,7 @@
 //! A conversation longer than the context loses whole oldest turns (never the system prompt).
 
 use std::num::NonZeroU32;
-use std::sync::Once;
+use std::sync::OnceLock;
 use std::sync::mpsc::Receiver;
 use std::time::Instant;
 
@@ -33,23 +33,29 @@ fn pool_cells(n_ctx: u32) -> u32 {
     n_ctx.saturating_add(n_ctx.min(AUX_CELLS))
 }
 
-/// Loads llama.cpp's backend modules (CPU variants, GPU backends) once per process and routes
-/// llama.cpp's log into `tracing`.
-pub(super) fn init_backends() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
+/// Loads llama.cpp's backend modules once per process and routes llama.cpp's log into
+/// `tracing`. Only modules approved by [`super::cpu_variant`] are loaded: the one CPU variant
+/// that passed its probe in a child process, plus any non-CPU backends. Returns why no CPU
+/// backend could be loaded, if so.
+pub(super) fn init_backends() -> Option<&'static str> {
+    static INIT: OnceLock<Option<String>> = OnceLock::new();
+    INIT.get_or_init(|| {
         llama_cpp_2::send_logs_to_tracing(llama_cpp_2::LogOptions::default());
-        // Next to the executable first (an installed tutor), then the build's own directory.
-        let beside_exe = std::env::current_exe()
-            .ok()
-            .and_then(|p| p.parent().map(|d| d.join("backends")))
-            .filter(|d| d.is_dir());
-        let from_env = std::env::var_os("GGML_BACKENDS_DIR").map(std::path::PathBuf::from);
-        match from_env.or(beside_exe) {
-            Some(dir) => llama_cpp_2::llama_backend::load_backends_from_path(&dir),
+        let sel = super::cpu_variant::selection();
+        match sel.load_dir.as_deref().filter(|d| d.to_str().is_some()) {
+            Some(dir) => llama_cpp_2::llama_backend::load_backends_from_path(dir),
             None => llama_cpp_2::llama_backend::load_backends(),
         }
-    });
+        let has_cpu = llama_cpp_2::list_llama_ggml_backend_devices()
+            .iter()
+            .any(|d| matches!(d.device_type, llama_cpp_2::LlamaBackendDeviceType::Cpu));
+        (!has_cpu).then(|| {
+            sel.note.clone().unwrap_or_else(|| {
+                "no llama.cpp CPU backend could be loaded; run `tutor doctor`".into()
+            })
+        })
+    })
+    .as_deref()
 }
 
 pub(super) fn system_report() -> SystemReport {
@@ -99,7 +105,11 @@ pub(super) fn system_report() -> SystemReport {
 
 /// The thread's main loop: wait for a model, serve it until asked to switch or stop.
 pub(super) fn run(rx: Receiver<Cmd>) {
-    init_backends();
+    if let Some(problem) = init_backends() {
+        tracing::error!(problem, "no CPU backend");
+        refuse_all(&rx, &EngineError::Backend(problem.to_string()));
+        return;
+    }
     let backend = match LlamaBackend::init() {
         Ok(b) => b,
         Err(e) => {
