@@ -132,6 +132,7 @@ pub(super) fn spawn_lesson_worker(w: WorkerSetup) -> std_mpsc::Sender<LessonCmd>
                             continue;
                         };
                         let Some(mut lesson) = Lesson::new(entry.course.clone(), &concept_id)
+                            .map(|l| l.for_student(&profile.id.to_string()))
                         else {
                             continue;
                         };

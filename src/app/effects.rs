@@ -161,6 +161,7 @@ impl Ctx {
         else {
             return Ok((None, 0));
         };
+        let check = check.for_student(&p.id.to_string());
         Ok((
             Some(Box::new(ReviewCard {
                 card_id: card.id,
@@ -168,7 +169,7 @@ impl Ctx {
                 check_id: card.check_id.clone(),
                 concept_title: concept.title.clone(),
                 kind: check.kind,
-                prompt: check.prompt.clone(),
+                prompt: check.display_prompt(),
                 choices: check.choices.clone(),
                 answer: check.answer.clone(),
                 accept: check.accept.clone(),
@@ -176,6 +177,7 @@ impl Ctx {
                 hints: check.hints.clone(),
                 explanation: check.explanation.clone(),
                 shown_at: Instant::now(),
+                check: Some(Box::new(check.clone())),
             })),
             due.saturating_sub(1),
         ))

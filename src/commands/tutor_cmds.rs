@@ -181,7 +181,8 @@ pub fn learn_plain(env: &Env, course: &str, concept: Option<&str>) -> Result<(),
             entry.course.id,
             ids.join(", ")
         ))
-    })?;
+    })?
+    .for_student(&profile.id.to_string());
     if let Some(t) = env.config.model.temperature {
         lesson.params.temperature = t;
     }

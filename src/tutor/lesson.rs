@@ -376,12 +376,21 @@ impl Lesson {
         parts.join("; ")
     }
 
+    /// Shows the checks' choices in `student`'s stable shuffled order (see
+    /// [`crate::curriculum::Check::for_student`]); call once, right after [`Lesson::new`].
+    pub fn for_student(mut self, student: &str) -> Self {
+        for c in &mut self.concept.checks {
+            *c = c.for_student(student);
+        }
+        self
+    }
+
     /// Produces the text of one move.
     fn perform(&mut self, mv: &Move, backend: &dyn ChatBackend, sink: &mut Sink<'_>) {
         match mv {
             Move::PoseCheck { index } => {
                 let c = &self.concept.checks[*index];
-                let mut text = c.prompt.clone();
+                let mut text = c.display_prompt();
                 for (i, ch) in c.choices.iter().enumerate() {
                     text.push_str(&format!("\n  {}) {ch}", choice_letter(i)));
                 }
@@ -390,7 +399,7 @@ impl Lesson {
                 sink(LessonEvent::Check {
                     index: *index,
                     id: c.id.clone(),
-                    prompt: c.prompt.clone(),
+                    prompt: c.display_prompt(),
                     choices: c.choices.clone(),
                 });
             }
