@@ -52,7 +52,7 @@ const INVALID: &[(&str, usize, usize, &str)] = &[
         "numeric_not_number.toml",
         23,
         10,
-        "numeric answer \"twelve\" is not a number",
+        "numeric answer \"lots\" is not a number",
     ),
     (
         "choice_not_in_choices.toml",

@@ -21,14 +21,17 @@ const LETTER_WORDS: &[&str] = &[
     "option", "choice", "answer", "letter", "opción", "opcion", "réponse", "antwort",
 ];
 
-/// The option a letter names, and what follows it: "b) 3/4" → (1, "3/4").
-fn letter_prefix(s: &str, n: usize) -> Option<(usize, &str)> {
+/// The option a letter names, what follows it, and whether the letter was marked (`b)`, `b.`,
+/// `(b)`, `option b`): "b) 3/4" → (1, "3/4", true).
+fn letter_prefix(s: &str, n: usize) -> Option<(usize, &str, bool)> {
     let mut s = s.trim();
+    let mut worded = false;
     for w in LETTER_WORDS {
         if let Some(rest) = s.strip_prefix(w)
             && rest.starts_with(' ')
         {
             s = rest.trim_start();
+            worded = true;
             break;
         }
     }
@@ -53,7 +56,7 @@ fn letter_prefix(s: &str, n: usize) -> Option<(usize, &str)> {
     if paren && !marked && !rest.is_empty() {
         return None;
     }
-    Some((i, rest.trim()))
+    Some((i, rest.trim(), marked || paren || worded))
 }
 
 fn by_text(item: &str, check: &Check) -> Pick {
@@ -91,8 +94,9 @@ fn by_text(item: &str, check: &Check) -> Pick {
     {
         return Pick::One(first);
     }
-    // The same number in another form: ".75" for "0.75", "3/4" for "0.75".
-    if let Ok(v) = number::read_one(item, lang) {
+    // The same number in another form: ".75" for "0.75", "3/4" for "0.75" (one number only).
+    let one_number = number::candidates(&number::prepare(item, lang), lang).len() == 1;
+    if one_number && let Ok(v) = number::read_one(item, lang) {
         let equal: Vec<usize> = (0..choices.len())
             .filter(|&i| {
                 number::read_one(&choices[i], lang).is_ok_and(|c| {
@@ -117,7 +121,7 @@ fn pick(item: &str, check: &Check) -> Pick {
     }
     let lower = item.to_lowercase();
     let text = by_text(item, check);
-    if let Some((i, rest)) = letter_prefix(&lower, n) {
+    if let Some((i, rest, marked)) = letter_prefix(&lower, n) {
         if rest.is_empty() {
             // A bare letter that is also another option's text is ambiguous, unless written
             // as "option b" / "b)".
@@ -127,15 +131,15 @@ fn pick(item: &str, check: &Check) -> Pick {
                 _ => Pick::One(i),
             };
         }
+        // "a quarter": an unmarked "a" may be an article; the whole text decides.
+        if !marked && let Pick::One(_) = text {
+            return text;
+        }
         // "b) 3/4": the letter and the text must agree.
         match by_text(rest, check) {
             Pick::One(j) if j == i => return Pick::One(i),
-            Pick::One(_) | Pick::Ambiguous => {
-                if text == Pick::Nothing {
-                    return Pick::Ambiguous;
-                }
-            }
-            Pick::Nothing => {}
+            Pick::One(_) | Pick::Ambiguous if text != Pick::One(i) => return Pick::Ambiguous,
+            _ => {}
         }
     }
     if text != Pick::Nothing {

@@ -77,7 +77,9 @@ fn split_parts(response: &str, want: usize) -> Vec<String> {
                 // "1) x", "2. x", "(1) x"
                 let p = p.trim_start_matches('(');
                 let digits = p.chars().take_while(char::is_ascii_digit).count();
-                if digits > 0 && p[digits..].starts_with([')', '.', ':']) {
+                let marker = p[digits..].starts_with([')', '.', ':'])
+                    && p[digits + 1..].starts_with(' ');
+                if digits > 0 && marker {
                     p[digits + 1..].trim().to_string()
                 } else {
                     p.to_string()

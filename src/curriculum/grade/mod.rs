@@ -82,7 +82,8 @@ pub fn grade(check: &Check, response: &str) -> Verdict {
 
 /// Grades `response` for `check`, with feedback for the student.
 pub fn grade_full(check: &Check, response: &str) -> Graded {
-    if response.trim().is_empty() {
+    // Nothing but spaces or end punctuation ("...") is no answer ("<" still is one).
+    if normalize(response).is_empty() {
         return Graded::unreadable("the answer is empty".into());
     }
     match check.kind {

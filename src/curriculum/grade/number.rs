@@ -555,7 +555,7 @@ pub fn candidates(prepared: &str, language: &str) -> Vec<Candidate> {
             {
                 let (w, nn, dd): (i64, i64, i64) =
                     (t.parse().unwrap_or(0), n.parse().unwrap_or(0), d.parse().unwrap_or(0));
-                if dd > 0 && nn < dd {
+                if dd > 0 {
                     value = w as f64 + nn as f64 / dd as f64;
                     written = Written::Mixed(w, nn, dd);
                     j = next_solid(k + 1);

@@ -53,9 +53,9 @@ fn form_ok(form: NumberForm, c: &Candidate) -> bool {
     match (form, c.written) {
         (NumberForm::Fraction, Written::Fraction(..)) => true,
         (NumberForm::Simplest, Written::Fraction(n, d)) => gcd(n, d) == 1 && d != 1,
-        (NumberForm::Simplest, Written::Mixed(_, n, d)) => gcd(n, d) == 1,
+        (NumberForm::Simplest, Written::Mixed(_, n, d)) => gcd(n, d) == 1 && n < d,
         (NumberForm::Simplest, Written::Whole) => true,
-        (NumberForm::Mixed, Written::Mixed(..)) => true,
+        (NumberForm::Mixed, Written::Mixed(_, n, d)) => n < d,
         (NumberForm::Mixed, Written::Whole) => true,
         (NumberForm::Decimal, Written::Decimal | Written::Whole) => true,
         (NumberForm::Percent, Written::Percent) => true,

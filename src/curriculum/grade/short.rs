@@ -175,7 +175,8 @@ pub fn canonical(s: &str, forgive: Forgive, language: &str) -> String {
             words = kept;
         }
     }
-    if forgive.plurals {
+    // Plural rules are English; elsewhere a final "s" is often part of the word ("adiós").
+    if forgive.plurals && language.split(['-', '_']).next().unwrap_or("en") == "en" {
         words = words.iter().map(|w| singular(w)).collect();
     }
     words.join(" ")
@@ -227,6 +228,16 @@ pub fn matches(keys: &[&str], response: &str, forgive: Forgive, language: &str) 
     let has_digit = |s: &str| s.chars().any(|c| c.is_ascii_digit());
     keys.iter().any(|k| {
         [k.to_string(), without_parentheses(k)].iter().any(|key| {
+            // A key made of punctuation ("<", "=") keeps it.
+            let (forgive, as_written) = if canonical(key, forgive, language).is_empty() {
+                let keep = |f: Forgive| Forgive {
+                    punctuation: false,
+                    ..f
+                };
+                (keep(forgive), keep(as_written))
+            } else {
+                (forgive, as_written)
+            };
             let exact = canonical(key, forgive, language);
             let written = canonical(key, as_written, language);
             if exact.is_empty() {
