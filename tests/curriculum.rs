@@ -146,7 +146,12 @@ const INVALID: &[(&str, usize, usize, &str)] = &[
         1,
         "the prompt has 1 blank (___) but `blanks` lists 2",
     ),
-    ("cloze_no_blanks.toml", 18, 6, "a cloze check needs `blanks`"),
+    (
+        "cloze_no_blanks.toml",
+        18,
+        6,
+        "a cloze check needs `blanks`",
+    ),
     (
         "forgive_unknown_key.toml",
         22,
@@ -461,16 +466,7 @@ fn short_answers_ignore_spacing_case_quotes_and_unicode_forms() {
 #[test]
 fn numeric_answers_match_equal_numbers_in_any_form() {
     let half = check(CheckKind::Numeric, "1/2");
-    for ok in [
-        "1/2",
-        "0.5",
-        "0,5",
-        "50%",
-        "2/4",
-        " 1 / 2 ",
-        ".5",
-        "0.50",
-    ] {
+    for ok in ["1/2", "0.5", "0,5", "50%", "2/4", " 1 / 2 ", ".5", "0.50"] {
         assert_eq!(grade(&half, ok), Verdict::Correct, "{ok:?}");
     }
     for bad in ["1/3", "5", "0.55"] {
@@ -654,7 +650,11 @@ fn issue_examples_short_and_choice() {
     for ok in ["option b", "b) 3/4", "b. 3/4", "0.75", ".75", "B"] {
         assert_eq!(grade(&c, ok), Verdict::Correct, "{ok:?}");
     }
-    assert_eq!(grade(&c, "f(x)"), Verdict::Incorrect, "a choice ending in ')'");
+    assert_eq!(
+        grade(&c, "f(x)"),
+        Verdict::Incorrect,
+        "a choice ending in ')'"
+    );
     let mut f = c.clone();
     f.answer = "f(x)".into();
     assert_eq!(grade(&f, "f(x)"), Verdict::Correct);

@@ -366,7 +366,6 @@ impl Check {
         }
     }
 
-
     /// This check as one student sees it: options shuffled with a seed from `student` and the
     /// check id (stable across sessions), unless `shuffle = false`. Grading the returned check
     /// reads letters against the shown order; per-choice feedback moves with its choice.

@@ -569,11 +569,10 @@ impl<'s, 'a, 't> Fields<'s, 'a, 't> {
                     self.sink
                         .error(kpos, format!("unknown key `{key}` in forgive"), Some(hint));
                 }
-                None => self.sink.error(
-                    kpos,
-                    format!("`forgive.{key}` must be true or false"),
-                    None,
-                ),
+                None => {
+                    self.sink
+                        .error(kpos, format!("`forgive.{key}` must be true or false"), None)
+                }
             }
         }
         out

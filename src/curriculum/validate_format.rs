@@ -30,7 +30,10 @@ pub fn validate_format(course: &Course, sink: &mut Sink<'_>) {
                         k.hints.len(),
                         if k.hints.len() == 1 { "" } else { "s" }
                     ),
-                    Some("a nudge, then more help, then a worked example of a similar problem".to_string()),
+                    Some(
+                        "a nudge, then more help, then a worked example of a similar problem"
+                            .to_string(),
+                    ),
                 );
             }
         }
@@ -44,7 +47,10 @@ fn check_image(img: &Image, sink: &mut Sink<'_>) {
         sink.error(
             img.pos,
             format!("image {:?} has no alt text", img.path),
-            Some("add image_alt = \"what the picture shows\" (the terminal shows this text)".to_string()),
+            Some(
+                "add image_alt = \"what the picture shows\" (the terminal shows this text)"
+                    .to_string(),
+            ),
         );
     }
     let base = Path::new(sink.file).parent().unwrap_or(Path::new("."));
@@ -118,7 +124,10 @@ fn check_fields(k: &Check, sink: &mut Sink<'_>) {
                         if blanks == 1 { "" } else { "s" },
                         k.blanks.len()
                     ),
-                    Some("mark each blank in the prompt with ___ and give one answer per blank".to_string()),
+                    Some(
+                        "mark each blank in the prompt with ___ and give one answer per blank"
+                            .to_string(),
+                    ),
                 );
             }
         }
@@ -133,18 +142,25 @@ fn check_fields(k: &Check, sink: &mut Sink<'_>) {
             let mut seen = HashSet::new();
             for it in &k.items {
                 if !seen.insert(grade::normalize(it)) {
-                    sink.error(k.pos_of("items"), format!("item {it:?} is listed twice"), None);
+                    sink.error(
+                        k.pos_of("items"),
+                        format!("item {it:?} is listed twice"),
+                        None,
+                    );
                 }
             }
         }
-        CheckKind::TrueFalse => {
-            if kinds::truth(&k.answer).is_none() && !k.answer.trim().is_empty() {
-                sink.error(
-                    k.answer_pos,
-                    format!("a truefalse answer must be \"true\" or \"false\", not {:?}", k.answer),
-                    None,
-                );
-            }
+        CheckKind::TrueFalse
+            if kinds::truth(&k.answer).is_none() && !k.answer.trim().is_empty() =>
+        {
+            sink.error(
+                k.answer_pos,
+                format!(
+                    "a truefalse answer must be \"true\" or \"false\", not {:?}",
+                    k.answer
+                ),
+                None,
+            );
         }
         _ => {}
     }
@@ -152,22 +168,35 @@ fn check_fields(k: &Check, sink: &mut Sink<'_>) {
 
 fn check_choice(k: &Check, sink: &mut Sink<'_>) {
     for a in &k.answers {
-        if !k.choices.iter().any(|c| grade::normalize(c) == grade::normalize(a)) {
+        if !k
+            .choices
+            .iter()
+            .any(|c| grade::normalize(c) == grade::normalize(a))
+        {
             sink.error(
                 k.pos_of("answers"),
                 format!("answer {a:?} in `answers` is not one of the choices"),
-                Some("each of `answers` must be written exactly like one of the `choices`".to_string()),
+                Some(
+                    "each of `answers` must be written exactly like one of the `choices`"
+                        .to_string(),
+                ),
             );
         }
     }
     if !k.answers.is_empty()
         && k.key_pos.contains_key("answer")
-        && !k.answers.iter().any(|a| grade::normalize(a) == grade::normalize(&k.answer))
+        && !k
+            .answers
+            .iter()
+            .any(|a| grade::normalize(a) == grade::normalize(&k.answer))
     {
         sink.error(
             k.answer_pos,
             format!("answer {:?} is not one of `answers`", k.answer),
-            Some("with several right choices, list them all in `answers` and drop `answer`".to_string()),
+            Some(
+                "with several right choices, list them all in `answers` and drop `answer`"
+                    .to_string(),
+            ),
         );
     }
     if !k.choice_feedback.is_empty() && k.choice_feedback.len() != k.choices.len() {
@@ -186,7 +215,10 @@ fn check_choice(k: &Check, sink: &mut Sink<'_>) {
             sink.error(
                 k.pos_of("accept"),
                 format!("accepted answer {a:?} does not pick the right choice"),
-                Some("on a choice check, `accept` lists other ways to write the right choice".to_string()),
+                Some(
+                    "on a choice check, `accept` lists other ways to write the right choice"
+                        .to_string(),
+                ),
             );
         }
     }
@@ -220,14 +252,22 @@ fn check_numeric(k: &Check, sink: &mut Sink<'_>) {
             format!("unknown unit {u:?}"),
             Some(format!(
                 "known units: {}",
-                units::UNITS.iter().map(|u| u.symbol).collect::<Vec<_>>().join(", ")
+                units::UNITS
+                    .iter()
+                    .map(|u| u.symbol)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )),
         );
     }
     if let (Some(lo), Some(hi)) = (k.min, k.max)
         && lo > hi
     {
-        sink.error(k.pos_of("min"), format!("`min` ({lo}) is larger than `max` ({hi})"), None);
+        sink.error(
+            k.pos_of("min"),
+            format!("`min` ({lo}) is larger than `max` ({hi})"),
+            None,
+        );
     }
     if (k.min.is_some() || k.max.is_some())
         && let Some((key, _)) = grade::numeric::key(k)
@@ -283,7 +323,10 @@ fn same_number_in(k: &Check, answer: &str, text: &str) -> Option<String> {
     let prepared = number::prepare(text, &k.language);
     number::candidates(&prepared, &k.language)
         .iter()
-        .any(|c| c.written == key.written && (c.value - key.value).abs() < 1e-9 * key.value.abs().max(1.0))
+        .any(|c| {
+            c.written == key.written
+                && (c.value - key.value).abs() < 1e-9 * key.value.abs().max(1.0)
+        })
         .then(|| answer.to_string())
 }
 
@@ -292,7 +335,11 @@ fn leaky_hints(k: &Check, sink: &mut Sink<'_>) {
         if let Some(a) = answer_in(k, h) {
             sink.warn(
                 k.hints_pos.get(i).copied().unwrap_or(k.pos_of("hints")),
-                format!("hint {} of check {:?} contains the answer {a:?}", i + 1, k.id),
+                format!(
+                    "hint {} of check {:?} contains the answer {a:?}",
+                    i + 1,
+                    k.id
+                ),
                 Some("a hint should lead to the answer, not state it".to_string()),
             );
         }
@@ -301,7 +348,11 @@ fn leaky_hints(k: &Check, sink: &mut Sink<'_>) {
 
 fn leaky_questions(c: &Concept, sink: &mut Sink<'_>) {
     for (i, q) in c.questions.iter().enumerate() {
-        if let Some((k, a)) = c.checks.iter().find_map(|k| answer_in(k, q).map(|a| (k, a))) {
+        if let Some((k, a)) = c
+            .checks
+            .iter()
+            .find_map(|k| answer_in(k, q).map(|a| (k, a)))
+        {
             sink.warn(
                 c.questions_pos.get(i).copied().unwrap_or(c.id_pos),
                 format!(

@@ -88,9 +88,10 @@ fn by_text(item: &str, check: &Check) -> Pick {
     // `accept`: other spellings of the right choice.
     let correct = correct_indices(check);
     if let Some(&first) = correct.first()
-        && check.accept.iter().any(|a| {
-            short::canonical(a, forgive, lang) == short::canonical(item, forgive, lang)
-        })
+        && check
+            .accept
+            .iter()
+            .any(|a| short::canonical(a, forgive, lang) == short::canonical(item, forgive, lang))
     {
         return Pick::One(first);
     }

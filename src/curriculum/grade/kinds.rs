@@ -7,12 +7,42 @@ use super::{Graded, Verdict, choice_letter, normalize};
 use crate::curriculum::Check;
 
 const TRUE_WORDS: &[&str] = &[
-    "true", "t", "yes", "y", "right", "correct", "verdadero", "verdad", "sí", "si", "vrai", "oui",
-    "wahr", "richtig", "ja", "vero", "verdadeiro", "sim", "waar",
+    "true",
+    "t",
+    "yes",
+    "y",
+    "right",
+    "correct",
+    "verdadero",
+    "verdad",
+    "sí",
+    "si",
+    "vrai",
+    "oui",
+    "wahr",
+    "richtig",
+    "ja",
+    "vero",
+    "verdadeiro",
+    "sim",
+    "waar",
 ];
 const FALSE_WORDS: &[&str] = &[
-    "false", "f", "no", "n", "wrong", "incorrect", "falso", "faux", "non", "falsch", "nein",
-    "onwaar", "nee", "não", "nao",
+    "false",
+    "f",
+    "no",
+    "n",
+    "wrong",
+    "incorrect",
+    "falso",
+    "faux",
+    "non",
+    "falsch",
+    "nein",
+    "onwaar",
+    "nee",
+    "não",
+    "nao",
 ];
 
 /// Reads true/false words (of several languages); `None` when neither or both.
@@ -25,7 +55,8 @@ pub fn truth(s: &str) -> Option<bool> {
         .collect();
     let t = words.iter().any(|w| TRUE_WORDS.contains(w));
     let f = words.iter().any(|w| FALSE_WORDS.contains(w));
-    let short_enough = words.len() <= 3 && !words.iter().any(|w| matches!(*w, "not" | "nicht" | "pas"));
+    let short_enough =
+        words.len() <= 3 && !words.iter().any(|w| matches!(*w, "not" | "nicht" | "pas"));
     match (t, f) {
         (true, false) if short_enough => Some(true),
         (false, true) if short_enough => Some(false),
@@ -77,8 +108,8 @@ fn split_parts(response: &str, want: usize) -> Vec<String> {
                 // "1) x", "2. x", "(1) x"
                 let p = p.trim_start_matches('(');
                 let digits = p.chars().take_while(char::is_ascii_digit).count();
-                let marker = p[digits..].starts_with([')', '.', ':'])
-                    && p[digits + 1..].starts_with(' ');
+                let marker =
+                    p[digits..].starts_with([')', '.', ':']) && p[digits + 1..].starts_with(' ');
                 if digits > 0 && marker {
                     p[digits + 1..].trim().to_string()
                 } else {
@@ -193,7 +224,9 @@ pub fn grade_ordering(check: &Check, response: &str) -> Graded {
             .map(|w| {
                 let mut cs = w.chars();
                 match (cs.next(), cs.next()) {
-                    (Some(c), None) if c.is_ascii_lowercase() && ((c as u8 - b'a') as usize) < n => {
+                    (Some(c), None)
+                        if c.is_ascii_lowercase() && ((c as u8 - b'a') as usize) < n =>
+                    {
                         Some((c as u8 - b'a') as usize)
                     }
                     _ => None,
@@ -233,7 +266,11 @@ pub fn grade_ordering(check: &Check, response: &str) -> Graded {
     let Some(order) = order else {
         return Graded::unreadable(format!(
             "write the {n} letters in order, e.g. \"{}\"",
-            (0..n).map(choice_letter).map(String::from).collect::<Vec<_>>().join(", ")
+            (0..n)
+                .map(choice_letter)
+                .map(String::from)
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     };
     let mut seen = order.clone();
@@ -246,7 +283,11 @@ pub fn grade_ordering(check: &Check, response: &str) -> Graded {
     if given.iter().zip(&check.items).all(|(g, k)| *g == k) {
         Graded::correct()
     } else {
-        let right = given.iter().zip(&check.items).filter(|(g, k)| **g == *k).count();
+        let right = given
+            .iter()
+            .zip(&check.items)
+            .filter(|(g, k)| **g == *k)
+            .count();
         Graded {
             verdict: Verdict::Incorrect,
             feedback: Some(format!("{right} of the {n} are in the right place.")),

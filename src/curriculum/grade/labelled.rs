@@ -131,7 +131,9 @@ pub fn run_set(text: &str) -> Result<LabelledReport, String> {
         let got = super::grade_full(&check, &case.response);
         let l = label(&got.verdict);
         let feedback_ok = case.feedback.as_ref().is_none_or(|f| {
-            got.feedback.as_deref().is_some_and(|g| g.contains(f.as_str()))
+            got.feedback
+                .as_deref()
+                .is_some_and(|g| g.contains(f.as_str()))
         });
         if l == case.expect && feedback_ok {
             r.agreed += 1;

@@ -119,7 +119,9 @@ const FRACTION_WORDS: &[(&str, i64)] = &[
     ("100th", 100),
 ];
 
-const NEGATORS_BEFORE: &[&str] = &["not", "no", "isn't", "isnt", "never", "nicht", "pas", "nunca"];
+const NEGATORS_BEFORE: &[&str] = &[
+    "not", "no", "isn't", "isnt", "never", "nicht", "pas", "nunca",
+];
 const NEGATORS_AFTER: &[&str] = &[
     "is wrong",
     "is not",
@@ -227,10 +229,7 @@ fn tokenize(s: &str) -> Vec<Tok> {
             let mut t = String::new();
             while i < chars.len() {
                 let c = chars[i];
-                if c.is_ascii_digit() {
-                    t.push(c);
-                    i += 1;
-                } else if matches!(c, '.' | ',') && digit(i + 1) {
+                if c.is_ascii_digit() || (matches!(c, '.' | ',') && digit(i + 1)) {
                     t.push(c);
                     i += 1;
                 } else if matches!(c, ' ' | '\'')
@@ -275,13 +274,14 @@ fn tokenize(s: &str) -> Vec<Tok> {
         out.push(match c {
             '/' => Tok::Slash,
             '%' | '‰' => Tok::Percent,
-            '-' | '+' if i == 0 && {
-                let mut j = i + 1;
-                while chars.get(j) == Some(&' ') {
-                    j += 1;
-                }
-                digit(j) && j > i + 1
-            } =>
+            '-' | '+'
+                if i == 0 && {
+                    let mut j = i + 1;
+                    while chars.get(j) == Some(&' ') {
+                        j += 1;
+                    }
+                    digit(j) && j > i + 1
+                } =>
             {
                 // "- 3" at the very start: a sign with a space.
                 while chars.get(i + 1) == Some(&' ') {
@@ -476,7 +476,10 @@ pub fn candidates(prepared: &str, language: &str) -> Vec<Candidate> {
             match toks.get(j) {
                 Some(Tok::Word(w)) => {
                     let w = w.strip_suffix('s').unwrap_or(w);
-                    FRACTION_WORDS.iter().find(|(f, _)| *f == w).map(|(_, d)| *d)
+                    FRACTION_WORDS
+                        .iter()
+                        .find(|(f, _)| *f == w)
+                        .map(|(_, d)| *d)
                 }
                 _ => None,
             }
@@ -535,7 +538,9 @@ pub fn candidates(prepared: &str, language: &str) -> Vec<Candidate> {
                     continue;
                 }
                 written = match (is_integer_token(t), is_integer_token(d)) {
-                    (true, true) => Written::Fraction(t.parse().unwrap_or(0), d.parse().unwrap_or(1)),
+                    (true, true) => {
+                        Written::Fraction(t.parse().unwrap_or(0), d.parse().unwrap_or(1))
+                    }
                     _ => Written::Decimal,
                 };
                 value /= dv;
@@ -553,8 +558,11 @@ pub fn candidates(prepared: &str, language: &str) -> Vec<Candidate> {
             if let Some(Tok::Num(d)) = toks.get(k)
                 && is_integer_token(d)
             {
-                let (w, nn, dd): (i64, i64, i64) =
-                    (t.parse().unwrap_or(0), n.parse().unwrap_or(0), d.parse().unwrap_or(0));
+                let (w, nn, dd): (i64, i64, i64) = (
+                    t.parse().unwrap_or(0),
+                    n.parse().unwrap_or(0),
+                    d.parse().unwrap_or(0),
+                );
                 if dd > 0 {
                     value = w as f64 + nn as f64 / dd as f64;
                     written = Written::Mixed(w, nn, dd);
@@ -702,15 +710,18 @@ pub fn read_one(text: &str, language: &str) -> Result<Candidate, NotOne> {
     };
     if cands.iter().any(|c| {
         c.value.is_nan() || (c.value - first.value).abs() > 1e-12 * first.value.abs().max(1.0)
-    })
-    {
+    }) {
         return Err(NotOne::Several);
     }
     if cands.iter().any(|c| c.negated) {
         return Err(NotOne::Negated);
     }
     // Prefer the reading with a unit, if any copy has one.
-    Ok(cands.iter().find(|c| c.unit.is_some()).cloned().unwrap_or(first))
+    Ok(cands
+        .iter()
+        .find(|c| c.unit.is_some())
+        .cloned()
+        .unwrap_or(first))
 }
 
 /// Greatest common divisor.

@@ -104,7 +104,13 @@ pub fn grade(check: &Check, response: &str) -> Graded {
                             want.symbol
                         )
                     } else {
-                        format!("{} {} is {} {}.", trim(got.value), have.symbol, trim(value), want.symbol)
+                        format!(
+                            "{} {} is {} {}.",
+                            trim(got.value),
+                            have.symbol,
+                            trim(value),
+                            want.symbol
+                        )
                     };
                     return Graded::incorrect(feedback);
                 }

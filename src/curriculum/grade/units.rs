@@ -16,23 +16,86 @@ pub struct Unit {
 
 /// Every known unit.
 pub const UNITS: &[Unit] = &[
-    u("mm", "length", 0.001, &["millimetre", "millimetres", "millimeter", "millimeters"]),
-    u("cm", "length", 0.01, &["centimetre", "centimetres", "centimeter", "centimeters"]),
+    u(
+        "mm",
+        "length",
+        0.001,
+        &["millimetre", "millimetres", "millimeter", "millimeters"],
+    ),
+    u(
+        "cm",
+        "length",
+        0.01,
+        &["centimetre", "centimetres", "centimeter", "centimeters"],
+    ),
     u("m", "length", 1.0, &["metre", "metres", "meter", "meters"]),
-    u("km", "length", 1000.0, &["kilometre", "kilometres", "kilometer", "kilometers"]),
+    u(
+        "km",
+        "length",
+        1000.0,
+        &["kilometre", "kilometres", "kilometer", "kilometers"],
+    ),
     u("inch", "length", 0.0254, &["inches"]),
     u("ft", "length", 0.3048, &["foot", "feet"]),
-    u("mg", "mass", 0.001, &["milligram", "milligrams", "milligramme", "milligrammes"]),
-    u("g", "mass", 1.0, &["gram", "grams", "gramme", "grammes", "gr"]),
-    u("kg", "mass", 1000.0, &["kilogram", "kilograms", "kilogramme", "kilogrammes", "kilo", "kilos"]),
-    u("ml", "volume", 0.001, &["millilitre", "millilitres", "milliliter", "milliliters", "mL"]),
-    u("cl", "volume", 0.01, &["centilitre", "centilitres", "centiliter", "centiliters"]),
-    u("l", "volume", 1.0, &["litre", "litres", "liter", "liters", "L"]),
+    u(
+        "mg",
+        "mass",
+        0.001,
+        &["milligram", "milligrams", "milligramme", "milligrammes"],
+    ),
+    u(
+        "g",
+        "mass",
+        1.0,
+        &["gram", "grams", "gramme", "grammes", "gr"],
+    ),
+    u(
+        "kg",
+        "mass",
+        1000.0,
+        &[
+            "kilogram",
+            "kilograms",
+            "kilogramme",
+            "kilogrammes",
+            "kilo",
+            "kilos",
+        ],
+    ),
+    u(
+        "ml",
+        "volume",
+        0.001,
+        &[
+            "millilitre",
+            "millilitres",
+            "milliliter",
+            "milliliters",
+            "mL",
+        ],
+    ),
+    u(
+        "cl",
+        "volume",
+        0.01,
+        &["centilitre", "centilitres", "centiliter", "centiliters"],
+    ),
+    u(
+        "l",
+        "volume",
+        1.0,
+        &["litre", "litres", "liter", "liters", "L"],
+    ),
     u("ms", "time", 0.001, &["millisecond", "milliseconds"]),
     u("s", "time", 1.0, &["sec", "secs", "second", "seconds"]),
     u("min", "time", 60.0, &["mins", "minute", "minutes"]),
     u("h", "time", 3600.0, &["hr", "hrs", "hour", "hours"]),
-    u("°c", "temperature", 1.0, &["°", "degrees", "degree", "celsius", "degrees celsius"]),
+    u(
+        "°c",
+        "temperature",
+        1.0,
+        &["°", "degrees", "degree", "celsius", "degrees celsius"],
+    ),
 ];
 
 const fn u(
