@@ -800,3 +800,80 @@ fn teaching_warnings_are_reported_at_their_position() {
     warn("3 of 4 choice answers are option a as written", 36, 10);
     warn("choice \"b\" is a single letter", 59, 1);
 }
+
+/// The newer kinds through the real binary: `tutor review --plain` on a course that uses them,
+/// answered the way a student types (choices by their text, so the shuffled order does not
+/// matter), every answer graded right and saved.
+#[test]
+fn new_kinds_are_reviewed_end_to_end() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+
+    let loaded = load_file(&fixture("valid/new_kinds.toml"));
+    assert!(!loaded.failed(true), "{:?}", loaded.diagnostics);
+    let c = loaded.course.unwrap();
+    let parts = c.concept("parts").unwrap();
+    assert_eq!(parts.tags, ["fractions", "vocabulary"]);
+    assert_eq!(parts.minutes, Some(10));
+    assert!(
+        parts
+            .image
+            .as_ref()
+            .unwrap()
+            .alt
+            .starts_with("A fraction bar")
+    );
+    let (_, multi) = c.check("nk-multi").unwrap();
+    assert_eq!(multi.correct_choices(), ["2/4", "3/6"]);
+    let (_, unit) = c.check("nk-unit").unwrap();
+    assert_eq!(unit.unit.as_deref(), Some("g"));
+    assert_eq!(unit.tags, ["units"]);
+    let (_, cloze) = c.check("nk-cloze").unwrap();
+    assert_eq!(cloze.answer, "numerator; denominator");
+
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("curricula");
+    std::fs::create_dir_all(&dir).unwrap();
+    let course = std::fs::read_to_string(fixture("valid/new_kinds.toml"))
+        .unwrap()
+        .replace("../images/leaf.png", "leaf.png");
+    std::fs::write(dir.join("new-kinds.toml"), course).unwrap();
+    std::fs::copy(fixture("images/leaf.png"), dir.join("leaf.png")).unwrap();
+    let answers = [
+        ("True or false: 2/4", "yes"),
+        ("In 3/5, 3 is the", "the numerator, the denominator"),
+        ("Put these in order", "1/8, 1/4, 1/2"),
+        ("Which are equal to one half", "2/4 and 3/6"),
+        ("A bag of flour weighs", "1.5 kg"),
+    ];
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tutor"))
+        .args(["review", "new-kinds", "--plain"])
+        .env("TUTOR_HOME", home.path())
+        .env("USER", "tester")
+        .env_remove("TUTOR_PIN")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let out = BufReader::new(child.stdout.take().unwrap());
+    let mut transcript = Vec::new();
+    let mut answered = 0;
+    for line in out.lines() {
+        let line = line.unwrap();
+        if let Some((_, a)) = answers.iter().find(|(p, _)| line.starts_with(p)) {
+            writeln!(stdin, "{a}").unwrap();
+            answered += 1;
+            if answered == answers.len() {
+                writeln!(stdin, ":q").unwrap();
+            }
+        }
+        transcript.push(line);
+    }
+    child.wait().unwrap();
+    let text = transcript.join("\n");
+    assert_eq!(answered, answers.len(), "{text}");
+    assert_eq!(text.matches("Correct!").count(), answers.len(), "{text}");
+    assert_eq!(text.matches("✓ saved").count(), answers.len(), "{text}");
+}
