@@ -877,3 +877,69 @@ fn new_kinds_are_reviewed_end_to_end() {
     assert_eq!(text.matches("Correct!").count(), answers.len(), "{text}");
     assert_eq!(text.matches("✓ saved").count(), answers.len(), "{text}");
 }
+
+#[test]
+fn graders_never_panic_on_odd_input() {
+    let pieces = [
+        "≈",
+        "=",
+        "½",
+        "−",
+        "1",
+        "0",
+        ",",
+        ".",
+        " ",
+        "/",
+        "%",
+        "e",
+        "×10^",
+        "a)",
+        "(",
+        "b",
+        "é",
+        "kg",
+        "1 000",
+        "\u{202f}",
+        "___",
+        "\n",
+        "1)",
+        "ß",
+        "🙂",
+        "-",
+        "+",
+        "four",
+        "and a half",
+    ];
+    let mut checks = vec![
+        check(CheckKind::Numeric, "3/4"),
+        check(CheckKind::Short, "stomata"),
+        check(CheckKind::TrueFalse, "true"),
+        check(CheckKind::Text, "x"),
+    ];
+    let mut ch = check(CheckKind::Choice, "b");
+    ch.choices = vec!["a".into(), "b".into(), "f(x)".into(), "0.75".into()];
+    checks.push(ch);
+    let mut cl = check(CheckKind::Cloze, "");
+    cl.blanks = vec!["1".into(), "two|2".into()];
+    checks.push(cl);
+    let mut or = check(CheckKind::Ordering, "");
+    or.items = vec!["1".into(), "2".into(), "3".into()];
+    checks.push(or);
+    let mut unit = check(CheckKind::Numeric, "57");
+    unit.unit = Some("g".into());
+    checks.push(unit);
+    let mut seed = 0x1234_5678_9abc_def1u64;
+    for _ in 0..1500 {
+        let mut s = String::new();
+        for _ in 0..(seed % 7 + 1) {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            s.push_str(pieces[(seed % pieces.len() as u64) as usize]);
+        }
+        for c in &checks {
+            let _ = grade(c, &s);
+        }
+    }
+}

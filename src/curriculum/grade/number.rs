@@ -676,10 +676,15 @@ pub fn answer_part(prepared: &str) -> &str {
         }
     }
     match s.rfind(['=', '≈']) {
-        Some(i) if s[i + '='.len_utf8()..].chars().any(|c| c.is_ascii_digit()) => {
-            &s[i + s[i..].chars().next().map_or(1, char::len_utf8)..]
+        Some(i) => {
+            let after = &s[i + s[i..].chars().next().map_or(1, char::len_utf8)..];
+            if after.chars().any(|c| c.is_ascii_digit()) {
+                after
+            } else {
+                s
+            }
         }
-        _ => s,
+        None => s,
     }
 }
 
