@@ -799,6 +799,11 @@ fn teaching_warnings_are_reported_at_their_position() {
     );
     warn("3 of 4 choice answers are option a as written", 36, 10);
     warn("choice \"b\" is a single letter", 59, 1);
+    warn(
+        "the prompt asks for an answer \"as a fraction\" but the check has no `form`",
+        66,
+        1,
+    );
 }
 
 /// The newer kinds through the real binary: `tutor review --plain` on a course that uses them,

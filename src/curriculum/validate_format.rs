@@ -244,6 +244,28 @@ fn check_choice(k: &Check, sink: &mut Sink<'_>) {
 }
 
 fn check_numeric(k: &Check, sink: &mut Sink<'_>) {
+    let prompt = k.prompt.to_lowercase();
+    let asked = [
+        ("as a fraction", "fraction"),
+        ("simplest form", "simplest"),
+        ("lowest terms", "simplest"),
+        ("as a mixed number", "mixed"),
+        ("as a decimal", "decimal"),
+        ("as a percent", "percent"),
+    ]
+    .into_iter()
+    .find(|(phrase, _)| prompt.contains(phrase));
+    if let Some((phrase, form)) = asked
+        && k.form.is_none()
+    {
+        sink.warn(
+            k.pos_of("prompt"),
+            format!("the prompt asks for an answer {phrase:?} but the check has no `form`"),
+            Some(format!(
+                "add form = \"{form}\", or reword the prompt: without it, the same number in any form is accepted"
+            )),
+        );
+    }
     if let Some(u) = &k.unit
         && units::find(u).is_none()
     {
