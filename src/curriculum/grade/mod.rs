@@ -4,7 +4,8 @@
 //! The same graders judge students and validate teachers' files (each check's own answer must
 //! pass), so a typo in an answer key is caught by `tutor check`, not in class.
 //!
-//! - [`number`]: reading numbers in every common written form; [`units`]: unit conversion.
+//! - [`number`]: reading numbers in every common written form (its tokenizer in `tokens`);
+//!   [`units`]: unit conversion.
 //! - [`numeric`], [`short`], [`choice`], [`kinds`] (true/false, cloze, ordering): the graders.
 //! - [`labelled`]: the labelled grading set (`eval/grading.toml`) and its accuracy.
 
@@ -14,6 +15,7 @@ pub mod labelled;
 pub mod number;
 pub mod numeric;
 pub mod short;
+mod tokens;
 pub mod units;
 
 use unicode_normalization::UnicodeNormalization;
