@@ -169,21 +169,20 @@ pub fn learn_plain(env: &Env, course: &str, concept: Option<&str>) -> Result<(),
         Some(c) => c.to_string(),
         None => pick_concept(&store, &profile, &sched, &entry.course.id)?,
     };
-    let mut lesson = Lesson::new(entry.course.clone(), &concept_id)
-        .ok_or_else(|| {
-            let ids: Vec<&str> = entry
-                .course
-                .concepts
-                .iter()
-                .map(|c| c.id.as_str())
-                .collect();
-            TutorCmdError::Usage(format!(
-                "no concept {concept_id:?} in {}; concepts: {}",
-                entry.course.id,
-                ids.join(", ")
-            ))
-        })?
-        .for_student(&profile.id.to_string());
+    let mut lesson = Lesson::new(entry.course.clone(), &concept_id).ok_or_else(|| {
+        let ids: Vec<&str> = entry
+            .course
+            .concepts
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect();
+        TutorCmdError::Usage(format!(
+            "no concept {concept_id:?} in {}; concepts: {}",
+            entry.course.id,
+            ids.join(", ")
+        ))
+    })?;
+    lesson = lesson.for_student(&profile.id.to_string());
     if let Some(t) = env.config.model.temperature {
         lesson.params.temperature = t;
     }
