@@ -297,6 +297,7 @@ fn review_card() -> Box<ReviewCard> {
         hints: vec!["Both have one piece. Which piece is bigger?".into()],
         explanation: "Thirds are bigger pieces than fifths, so 1/3 > 1/5.".into(),
         shown_at: Instant::now(),
+        check: None,
     })
 }
 

@@ -173,6 +173,7 @@ pub(super) fn spawn_lesson_worker(w: WorkerSetup) -> std_mpsc::Sender<LessonCmd>
                             r.retry_server();
                         }
                         let Some(mut lesson) = Lesson::new(entry.course.clone(), &concept_id)
+                            .map(|l| l.for_student(&profile.id.to_string()))
                         else {
                             let _ = tx.send(Msg::Status(format!(
                                 "No concept {concept_id:?} in {course_id}."

@@ -163,6 +163,7 @@ impl Ctx {
         else {
             return Ok((None, 0));
         };
+        let check = check.for_student(&p.id.to_string());
         Ok((
             Some(Box::new(ReviewCard {
                 card_id: card.id,
@@ -170,7 +171,7 @@ impl Ctx {
                 check_id: card.check_id.clone(),
                 concept_title: concept.title.clone(),
                 kind: check.kind,
-                prompt: check.prompt.clone(),
+                prompt: check.display_prompt(),
                 choices: check.choices.clone(),
                 answer: check.answer.clone(),
                 accept: check.accept.clone(),
@@ -178,6 +179,7 @@ impl Ctx {
                 hints: check.hints.clone(),
                 explanation: check.explanation.clone(),
                 shown_at: Instant::now(),
+                check: Some(Box::new(check.clone())),
             })),
             due.saturating_sub(1),
         ))

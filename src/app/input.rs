@@ -14,6 +14,9 @@ use crate::srs::Rating;
 use crate::store::cards::{Answer, GradeSource};
 
 fn review_check(card: &ReviewCard) -> Check {
+    if let Some(c) = &card.check {
+        return (**c).clone();
+    }
     let mut c = Check::new(&card.check_id, card.kind, &card.prompt, &card.answer);
     c.accept = card.accept.clone();
     c.tolerance = card.tolerance;
@@ -382,10 +385,11 @@ fn submit_review(app: &mut App, now: Instant) -> Vec<Effect> {
         return vec![];
     }
     let give_up = text == "?";
-    let verdict = if give_up {
-        Verdict::Incorrect
+    let (verdict, feedback) = if give_up {
+        (Verdict::Incorrect, None)
     } else {
-        grade::grade(&review_check(&card), &text)
+        let g = grade::grade_full(&review_check(&card), &text);
+        (g.verdict, g.feedback)
     };
     match verdict {
         Verdict::Unreadable(why) => {
@@ -418,8 +422,10 @@ fn submit_review(app: &mut App, now: Instant) -> Vec<Effect> {
         Verdict::Incorrect => {
             r.attempts += 1;
             if r.attempts < 3 && !give_up {
-                app.status =
-                    Some("Not quite. Try again (Ctrl+H for a hint, ? to see the answer).".into());
+                app.status = Some(format!(
+                    "{}Not quite. Try again (Ctrl+H for a hint, ? to see the answer).",
+                    feedback.map(|f| format!("{f} ")).unwrap_or_default()
+                ));
                 return vec![];
             }
             let ms = now.saturating_duration_since(card.shown_at).as_millis() as u64;

@@ -113,6 +113,9 @@ pub struct ReviewCard {
     pub hints: Vec<String>,
     pub explanation: String,
     pub shown_at: Instant,
+    /// The whole check as this student sees it (choices shuffled); `None` = built from the
+    /// fields above.
+    pub check: Option<Box<crate::curriculum::Check>>,
 }
 
 /// The review screen.

@@ -73,6 +73,7 @@ fn card(kind: crate::curriculum::CheckKind, answer: &str) -> Box<ReviewCard> {
         hints: vec!["Split 12 into 3 equal groups.".into(), "12 ÷ 3 = ?".into()],
         explanation: "12 ÷ 3 = 4.".into(),
         shown_at: Instant::now() - Duration::from_secs(20),
+        check: None,
     })
 }
 

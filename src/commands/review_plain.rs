@@ -51,7 +51,7 @@ fn read(input: &mut impl BufRead, out: &mut impl Write, prompt: &str) -> std::io
 
 /// Writes a check's prompt (and lettered choices).
 pub fn show_check(out: &mut impl Write, check: &Check) -> std::io::Result<()> {
-    writeln!(out, "{}", check.prompt)?;
+    writeln!(out, "{}", check.display_prompt())?;
     for (i, c) in check.choices.iter().enumerate() {
         writeln!(out, "  {}) {c}", choice_letter(i))?;
     }
@@ -99,6 +99,9 @@ pub fn run(
             break;
         };
         writeln!(out, "\n[{} › {}]", card.course_id, concept.title)?;
+        // Choices in this student's stable shuffled order; letters are graded against it.
+        let shown = check.for_student(&profile.id.to_string());
+        let check = &shown;
         show_check(out, check)?;
         let started = Instant::now();
         let mut attempts = 0u32;
@@ -129,7 +132,11 @@ pub fn run(
             }
             attempts += 1;
             answer_text = Some(line.clone());
-            match grade::grade(check, &line) {
+            let graded = grade::grade_full(check, &line);
+            if let (Verdict::Incorrect, Some(f)) = (&graded.verdict, &graded.feedback) {
+                writeln!(out, "{f}")?;
+            }
+            match graded.verdict {
                 Verdict::Correct => {
                     writeln!(out, "Correct!")?;
                     let rating = Rating::from_outcome(

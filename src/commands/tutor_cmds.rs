@@ -95,6 +95,7 @@ pub fn learn_plain(
             ids.join(", ")
         ))
     })?;
+    lesson = lesson.for_student(&profile.id.to_string());
     if let Some(t) = env.config.model.temperature {
         lesson.params.temperature = t;
     }

@@ -5,6 +5,9 @@
 //!   that fail their own grader, warnings).
 //! - [`grade`]: the deterministic graders shared by validation and lessons.
 //! - [`library`]: bundled courses, the user's curricula dir and paths on the command line.
+//! - [`validate_format`]: rules for the newer fields (several answers, ranges, units, forms,
+//!   cloze, ordering, images) and the teaching warnings (leaky hints, short ladders, answer
+//!   positions).
 //! - [`diag`]: `file:line:col: error: message` diagnostics.
 //! - [`wrong`]: teachers' common wrong answers per check, with feedback.
 
@@ -14,6 +17,7 @@ pub mod library;
 pub mod parse;
 pub mod validate;
 pub mod wrong;
+pub mod validate_format;
 
 use serde::Serialize;
 
@@ -93,10 +97,31 @@ pub struct Concept {
     pub questions: Vec<String>,
     pub misconceptions: Vec<Misconception>,
     pub checks: Vec<Check>,
+    /// Labels for grouping and search.
+    pub tags: Vec<String>,
+    /// Estimated teaching time in minutes.
+    pub minutes: Option<u32>,
+    /// An optional picture (shown as its alt text in the terminal).
+    pub image: Option<Image>,
     #[serde(skip)]
     pub id_pos: Pos,
     #[serde(skip)]
     pub requires_pos: Vec<Pos>,
+    /// Where each guiding question is written.
+    #[serde(skip)]
+    pub questions_pos: Vec<Pos>,
+}
+
+/// A picture with its description; the terminal shows the description.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Image {
+    /// Path relative to the course file.
+    pub path: String,
+    /// What the picture shows, in words.
+    pub alt: String,
+    /// Where `image` is written.
+    #[serde(skip)]
+    pub pos: Pos,
 }
 
 /// A wrong belief students often hold, and how the tutor should address it.
@@ -114,18 +139,140 @@ pub enum CheckKind {
     Numeric,
     Choice,
     Text,
+    /// True or false.
+    #[serde(rename = "truefalse")]
+    TrueFalse,
+    /// Several blanks (`___`) in the prompt, each a short answer.
+    Cloze,
+    /// Items to put in order.
+    Ordering,
 }
 
 impl CheckKind {
+    /// Every kind, in the order the docs list them.
+    pub const ALL: [Self; 7] = [
+        Self::Short,
+        Self::Numeric,
+        Self::Choice,
+        Self::Text,
+        Self::TrueFalse,
+        Self::Cloze,
+        Self::Ordering,
+    ];
+
     /// Parses the `kind` field.
     pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "short" => Self::Short,
-            "numeric" => Self::Numeric,
-            "choice" => Self::Choice,
-            "text" => Self::Text,
-            _ => return None,
-        })
+        Self::ALL.into_iter().find(|k| k.name() == s)
+    }
+
+    /// The name written in course files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Short => "short",
+            Self::Numeric => "numeric",
+            Self::Choice => "choice",
+            Self::Text => "text",
+            Self::TrueFalse => "truefalse",
+            Self::Cloze => "cloze",
+            Self::Ordering => "ordering",
+        }
+    }
+
+    /// Whether the student picks among lettered options.
+    pub fn has_options(self) -> bool {
+        matches!(self, Self::Choice | Self::Ordering)
+    }
+}
+
+/// The written form a numeric answer must take (`form = "..."`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NumberForm {
+    Fraction,
+    Simplest,
+    Mixed,
+    Decimal,
+    Percent,
+    Whole,
+}
+
+impl NumberForm {
+    /// Every form, as written in course files.
+    pub const ALL: [(&'static str, Self); 6] = [
+        ("fraction", Self::Fraction),
+        ("simplest", Self::Simplest),
+        ("mixed", Self::Mixed),
+        ("decimal", Self::Decimal),
+        ("percent", Self::Percent),
+        ("whole", Self::Whole),
+    ];
+
+    /// Parses the `form` field.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(n, _)| *n == s).map(|(_, f)| *f)
+    }
+
+    /// How a student is asked for this form.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Fraction => "as a fraction (like 3/4)",
+            Self::Simplest => "as a fraction in simplest form",
+            Self::Mixed => "as a mixed number (like 1 1/2)",
+            Self::Decimal => "as a decimal (like 0.75)",
+            Self::Percent => "as a percentage (like 75%)",
+            Self::Whole => "as a whole number",
+        }
+    }
+}
+
+/// Which differences a short answer forgives (`forgive = { ... }`); all on by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Forgive {
+    pub articles: bool,
+    pub plurals: bool,
+    pub case: bool,
+    pub accents: bool,
+    pub punctuation: bool,
+    pub typos: bool,
+}
+
+impl Default for Forgive {
+    fn default() -> Self {
+        Self {
+            articles: true,
+            plurals: true,
+            case: true,
+            accents: true,
+            punctuation: true,
+            typos: true,
+        }
+    }
+}
+
+impl Forgive {
+    /// The keys of `forgive = { ... }`.
+    pub const KEYS: [&'static str; 6] = [
+        "articles",
+        "plurals",
+        "case",
+        "accents",
+        "punctuation",
+        "typos",
+    ];
+
+    /// Sets the flag named `key` (one of [`Self::KEYS`]); false for an unknown key.
+    pub fn set(&mut self, key: &str, on: bool) -> bool {
+        let flag = match key {
+            "articles" => &mut self.articles,
+            "plurals" => &mut self.plurals,
+            "case" => &mut self.case,
+            "accents" => &mut self.accents,
+            "punctuation" => &mut self.punctuation,
+            "typos" => &mut self.typos,
+            _ => return false,
+        };
+        *flag = on;
+        true
     }
 }
 
@@ -144,6 +291,29 @@ pub struct Check {
     pub rubric: Vec<String>,
     /// Common wrong answers with the teacher's feedback (`[[concept.check.wrong]]`).
     pub wrong: Vec<wrong::WrongAnswer>,
+    /// Several right choices (all must be picked); empty = just `answer`.
+    pub answers: Vec<String>,
+    /// Feedback per choice, parallel to `choices` ("" = none).
+    pub choice_feedback: Vec<String>,
+    /// Whether choices/items are shown shuffled (per student and check).
+    pub shuffle: bool,
+    /// A numeric range that counts as right.
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    /// The unit a numeric answer is in.
+    pub unit: Option<String>,
+    /// The written form a numeric answer must take.
+    pub form: Option<NumberForm>,
+    /// What a short answer forgives.
+    pub forgive: Forgive,
+    /// Cloze: the answer of each blank (`|` separates alternatives).
+    pub blanks: Vec<String>,
+    /// Ordering: the items in the right order.
+    pub items: Vec<String>,
+    pub tags: Vec<String>,
+    pub image: Option<Image>,
+    /// The course language (number forms, articles, true/false words).
+    pub language: String,
     #[serde(skip)]
     pub id_pos: Pos,
     #[serde(skip)]
@@ -151,6 +321,9 @@ pub struct Check {
     /// Where each key of the check is written (for precise diagnostics).
     #[serde(skip)]
     pub key_pos: std::collections::BTreeMap<String, Pos>,
+    /// Where each hint is written.
+    #[serde(skip)]
+    pub hints_pos: Vec<Pos>,
 }
 
 impl Check {
@@ -169,9 +342,74 @@ impl Check {
             explanation: String::new(),
             rubric: Vec::new(),
             wrong: Vec::new(),
+            answers: Vec::new(),
+            choice_feedback: Vec::new(),
+            shuffle: true,
+            min: None,
+            max: None,
+            unit: None,
+            form: None,
+            forgive: Forgive::default(),
+            blanks: Vec::new(),
+            items: Vec::new(),
+            tags: Vec::new(),
+            image: None,
+            language: "en".into(),
             id_pos: Pos::default(),
             answer_pos: Pos::default(),
             key_pos: Default::default(),
+            hints_pos: Vec::new(),
+        }
+    }
+
+    /// The right choices of a choice check (`answers`, else `answer`).
+    pub fn correct_choices(&self) -> Vec<&str> {
+        if self.answers.is_empty() {
+            vec![self.answer.as_str()]
+        } else {
+            self.answers.iter().map(String::as_str).collect()
+        }
+    }
+
+    /// This check as one student sees it: options shuffled with a seed from `student` and the
+    /// check id (stable across sessions), unless `shuffle = false`. Grading the returned check
+    /// reads letters against the shown order; per-choice feedback moves with its choice.
+    pub fn for_student(&self, student: &str) -> Check {
+        let mut c = self.clone();
+        if !self.shuffle || !self.kind.has_options() {
+            if self.kind == CheckKind::Ordering {
+                c.choices = self.items.clone();
+            }
+            return c;
+        }
+        let n = if self.kind == CheckKind::Ordering {
+            self.items.len()
+        } else {
+            self.choices.len()
+        };
+        let order = shuffle_order(n, &format!("{student}\u{0}{}", self.id));
+        let pick = |v: &[String]| -> Vec<String> {
+            if v.len() == n {
+                order.iter().map(|&i| v[i].clone()).collect()
+            } else {
+                v.to_vec()
+            }
+        };
+        if self.kind == CheckKind::Ordering {
+            // The right order stays in `answer`; `choices` carries the shown order.
+            c.choices = pick(&self.items);
+        } else {
+            c.choices = pick(&self.choices);
+            c.choice_feedback = pick(&self.choice_feedback);
+        }
+        c
+    }
+
+    /// The prompt as the terminal shows it (an image as its alt text).
+    pub fn display_prompt(&self) -> String {
+        match &self.image {
+            Some(img) => format!("{}\n[picture: {}]", self.prompt, img.alt),
+            None => self.prompt.clone(),
         }
     }
 
@@ -179,6 +417,27 @@ impl Check {
     pub fn pos_of(&self, key: &str) -> Pos {
         self.key_pos.get(key).copied().unwrap_or(self.id_pos)
     }
+}
+
+/// A permutation of `0..n` from a stable hash of `seed` (FNV-1a + xorshift; no rand state, so
+/// the same student sees the same order every time).
+pub fn shuffle_order(n: usize, seed: &str) -> Vec<usize> {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in seed.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    let mut next = move || {
+        h ^= h << 13;
+        h ^= h >> 7;
+        h ^= h << 17;
+        h
+    };
+    let mut order: Vec<usize> = (0..n).collect();
+    for i in (1..n).rev() {
+        let j = (next() % (i as u64 + 1)) as usize;
+        order.swap(i, j);
+    }
+    order
 }
 
 /// The result of loading one file: the course (when its shape was readable) and all problems.

@@ -4,7 +4,9 @@
 use toml_edit::{Document, Item, TableLike, Value};
 
 use super::diag::{Pos, Sink};
-use super::{Check, CheckKind, Concept, Course, MAX_FIELD_CHARS, Misconception};
+use super::{
+    Check, CheckKind, Concept, Course, Forgive, Image, MAX_FIELD_CHARS, Misconception, NumberForm,
+};
 
 const COURSE_KEYS: &[&str] = &[
     "id",
@@ -23,6 +25,10 @@ const CONCEPT_KEYS: &[&str] = &[
     "questions",
     "misconceptions",
     "check",
+    "tags",
+    "minutes",
+    "image",
+    "image_alt",
 ];
 const CHECK_KEYS: &[&str] = &[
     "id",
@@ -36,6 +42,19 @@ const CHECK_KEYS: &[&str] = &[
     "explanation",
     "rubric",
     "wrong",
+    "answers",
+    "choice_feedback",
+    "shuffle",
+    "min",
+    "max",
+    "unit",
+    "form",
+    "forgive",
+    "blanks",
+    "items",
+    "tags",
+    "image",
+    "image_alt",
 ];
 const MISCONCEPTION_KEYS: &[&str] = &["belief", "response"];
 
@@ -113,6 +132,9 @@ pub fn parse(sink: &mut Sink<'_>) -> Option<Course> {
         }
     }
     let mut course = course?;
+    for k in concepts.iter_mut().flat_map(|c| c.checks.iter_mut()) {
+        k.language = course.language.clone();
+    }
     course.concepts = concepts;
     Some(course)
 }
@@ -198,7 +220,12 @@ fn parse_concept(sink: &mut Sink<'_>, t: &dyn TableLike, pos: Pos) -> Concept {
             ),
         }
     }
+    let (questions, questions_pos) = f.string_list("questions");
+    let (tags, minutes, image) = concept_extras(&mut f);
     Concept {
+        tags,
+        minutes,
+        image,
         id,
         id_pos,
         title: f.string("title", true).0,
@@ -206,7 +233,8 @@ fn parse_concept(sink: &mut Sink<'_>, t: &dyn TableLike, pos: Pos) -> Concept {
         requires_pos,
         objective: f.string("objective", true).0,
         notes: f.string("notes", false).0,
-        questions: f.string_list("questions").0,
+        questions,
+        questions_pos,
         misconceptions,
         checks,
     }
@@ -223,13 +251,18 @@ fn parse_check(sink: &mut Sink<'_>, t: &dyn TableLike, pos: Pos) -> Check {
                 f.sink.error(
                     kind_pos,
                     format!("unknown check kind {kind_s:?}"),
-                    Some("use one of: short, numeric, choice, text".to_string()),
+                    Some(format!(
+                        "use one of: {}",
+                        CheckKind::ALL.map(CheckKind::name).join(", ")
+                    )),
                 );
             }
             CheckKind::Short
         }
     };
-    let (answer, answer_pos) = f.string("answer", true);
+    let derived = matches!(kind, CheckKind::Cloze | CheckKind::Ordering)
+        || (kind == CheckKind::Choice && f.table.contains_key("answers"));
+    let (answer, answer_pos) = f.string("answer", !derived);
     let tolerance = f.number("tolerance");
     let key_pos = f
         .table
@@ -241,21 +274,74 @@ fn parse_check(sink: &mut Sink<'_>, t: &dyn TableLike, pos: Pos) -> Check {
             )
         })
         .collect();
-    Check {
-        key_pos,
-        id,
-        id_pos,
-        kind,
-        prompt: f.string("prompt", true).0,
-        answer,
-        answer_pos,
-        accept: f.string_list("accept").0,
-        tolerance,
-        choices: f.string_list("choices").0,
-        hints: f.string_list("hints").0,
-        explanation: f.string("explanation", false).0,
-        rubric: f.string_list("rubric").0,
-        wrong: super::wrong::parse(f.sink, f.table),
+    let mut check = Check::new(&id, kind, "", &answer);
+    check.key_pos = key_pos;
+    check.id_pos = id_pos;
+    check.answer_pos = answer_pos;
+    check.prompt = f.string("prompt", true).0;
+    check.accept = f.string_list("accept").0;
+    check.tolerance = tolerance;
+    check.choices = f.string_list("choices").0;
+    (check.hints, check.hints_pos) = f.string_list("hints");
+    check.explanation = f.string("explanation", false).0;
+    check.rubric = f.string_list("rubric").0;
+    check.wrong = super::wrong::parse(f.sink, f.table);
+    check_extras(&mut f, &mut check);
+    check
+}
+
+/// The concept fields added for teaching material: tags, estimated minutes, an image.
+fn concept_extras(f: &mut Fields<'_, '_, '_>) -> (Vec<String>, Option<u32>, Option<Image>) {
+    let tags = f.string_list("tags").0;
+    let minutes = f.whole("minutes");
+    (tags, minutes, f.image())
+}
+
+/// The check fields beyond the first four kinds: several answers, per-choice feedback,
+/// shuffling, ranges, units, forms, forgiveness, blanks, items, tags, an image. When `answer`
+/// may be left out (cloze, ordering, `answers`), it is filled in for display.
+fn check_extras(f: &mut Fields<'_, '_, '_>, k: &mut Check) {
+    k.answers = f.string_list("answers").0;
+    k.choice_feedback = f.string_list_allow_empty("choice_feedback");
+    if let Some(b) = f.boolean("shuffle") {
+        k.shuffle = b;
+    }
+    k.min = f.number("min");
+    k.max = f.number("max");
+    k.unit = f.string_opt("unit");
+    if let Some((form, pos)) = f.string_opt("form").map(|s| (s, f.value_pos("form"))) {
+        match NumberForm::parse(&form) {
+            Some(nf) => k.form = Some(nf),
+            None => f.sink.error(
+                pos,
+                format!("unknown form {form:?}"),
+                Some(format!(
+                    "use one of: {}",
+                    NumberForm::ALL.map(|(n, _)| n).join(", ")
+                )),
+            ),
+        }
+    }
+    k.forgive = f.forgive();
+    k.blanks = f.string_list("blanks").0;
+    k.items = f.string_list("items").0;
+    k.tags = f.string_list("tags").0;
+    k.image = f.image();
+    if k.kind == CheckKind::Ordering {
+        // Shown as lettered options, in the written order until shuffled for a student.
+        k.choices = k.items.clone();
+    }
+    if k.answer.is_empty() {
+        k.answer = match k.kind {
+            CheckKind::Cloze => k
+                .blanks
+                .iter()
+                .map(|b| b.split('|').next().unwrap_or("").trim().to_string())
+                .collect::<Vec<_>>()
+                .join("; "),
+            CheckKind::Ordering => k.items.join(", "),
+            _ => k.answers.join(", "),
+        };
     }
 }
 
@@ -397,6 +483,125 @@ impl<'s, 'a, 't> Fields<'s, 'a, 't> {
             }
         }
         (out, positions)
+    }
+
+    /// An optional string field (absent = `None`).
+    fn string_opt(&mut self, key: &str) -> Option<String> {
+        self.table.get(key)?;
+        Some(self.string(key, false).0).filter(|s| !s.is_empty())
+    }
+
+    /// A list of strings where empty entries are allowed (e.g. "no feedback for this choice").
+    fn string_list_allow_empty(&mut self, key: &str) -> Vec<String> {
+        let Some(arr) = self.table.get(key).and_then(Item::as_array) else {
+            return self.string_list(key).0;
+        };
+        let mut out = Vec::new();
+        for v in arr.iter() {
+            match v.as_str() {
+                Some(s) => out.push(s.to_string()),
+                None => {
+                    let p = self.sink.pos(v.span());
+                    self.sink.error(
+                        p,
+                        format!("entries of `{key}` must be text in quotes"),
+                        None,
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    fn boolean(&mut self, key: &str) -> Option<bool> {
+        let item = self.table.get(key)?;
+        let pos = self.value_pos(key);
+        let b = item.as_bool();
+        if b.is_none() {
+            self.sink.error(
+                pos,
+                format!("`{key}` must be true or false"),
+                Some(format!("write {key} = false (no quotes)")),
+            );
+        }
+        b
+    }
+
+    /// A whole number from 1 to 100000.
+    fn whole(&mut self, key: &str) -> Option<u32> {
+        let item = self.table.get(key)?;
+        let pos = self.value_pos(key);
+        match item.as_integer() {
+            Some(i) if (1..=100_000).contains(&i) => Some(i as u32),
+            _ => {
+                self.sink.error(
+                    pos,
+                    format!("`{key}` must be a whole number of minutes, like 15"),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    /// `forgive = { typos = false, ... }`.
+    fn forgive(&mut self) -> Forgive {
+        let mut out = Forgive::default();
+        let Some(item) = self.table.get("forgive") else {
+            return out;
+        };
+        let pos = self.value_pos("forgive");
+        let Some(t) = item.as_table_like() else {
+            self.sink.error(
+                pos,
+                "`forgive` must be a table like { typos = false }",
+                Some(format!("keys: {}", Forgive::KEYS.join(", "))),
+            );
+            return out;
+        };
+        for (key, v) in t.iter() {
+            let kpos = self.sink.pos(t.key(key).and_then(|k| k.span()));
+            match v.as_bool() {
+                Some(b) if out.set(key, b) => {}
+                Some(_) => {
+                    let hint = suggest(key, &Forgive::KEYS).map_or_else(
+                        || format!("allowed here: {}", Forgive::KEYS.join(", ")),
+                        |s| format!("did you mean `{s}`?"),
+                    );
+                    self.sink
+                        .error(kpos, format!("unknown key `{key}` in forgive"), Some(hint));
+                }
+                None => {
+                    self.sink
+                        .error(kpos, format!("`forgive.{key}` must be true or false"), None)
+                }
+            }
+        }
+        out
+    }
+
+    /// `image` + `image_alt`: the path and its alt text (checked by the validator).
+    fn image(&mut self) -> Option<Image> {
+        let path = self.string_opt("image");
+        let pos = self.value_pos("image");
+        let alt = self.string_opt("image_alt");
+        match (path, alt) {
+            (Some(path), alt) => Some(Image {
+                path,
+                alt: alt.unwrap_or_default(),
+                pos,
+            }),
+            (None, Some(_)) => {
+                let pos = self.value_pos("image_alt");
+                self.sink.error(
+                    pos,
+                    "`image_alt` without `image`",
+                    Some("add image = \"path/to/picture.png\" or remove image_alt".to_string()),
+                );
+                None
+            }
+            (None, None) => None,
+        }
     }
 
     fn number(&mut self, key: &str) -> Option<f64> {

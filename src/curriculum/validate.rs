@@ -120,6 +120,7 @@ pub fn validate(course: &Course, sink: &mut Sink<'_>) {
             }
         }
     }
+    super::validate_format::validate_format(course, sink);
     if let Some(cycle) = find_cycle(course) {
         let pos = course.concept(&cycle[0]).map_or(Pos::START, |c| c.id_pos);
         sink.error(
@@ -146,7 +147,7 @@ fn validate_check(k: &Check, sink: &mut Sink<'_>) {
     if k.tolerance.is_some() && k.kind != CheckKind::Numeric {
         not_here(sink, "tolerance", "numeric");
     }
-    if !k.choices.is_empty() && k.kind != CheckKind::Choice {
+    if k.key_pos.contains_key("choices") && k.kind != CheckKind::Choice {
         not_here(sink, "choices", "choice");
     }
     if !k.rubric.is_empty() && k.kind != CheckKind::Text {
@@ -191,16 +192,26 @@ fn validate_check(k: &Check, sink: &mut Sink<'_>) {
     if k.answer.trim().is_empty() {
         return;
     }
+    let choice_missing = k.kind == CheckKind::Choice
+        && grade::choice::correct_indices(k).len() != k.correct_choices().len();
     match (k.kind, grade::grade(k, &k.answer)) {
         (CheckKind::Text, _) => {}
-        (CheckKind::Numeric, Verdict::Unreadable(_)) => {
-            sink.error(
-                k.answer_pos,
-                format!("numeric answer {:?} is not a number", k.answer),
-                Some("write a number such as 12, 0.5, 3/4 or 25%".to_string()),
-            );
+        (CheckKind::Numeric, Verdict::Unreadable(why)) => {
+            if grade::numeric::key(k).is_none() {
+                sink.error(
+                    k.answer_pos,
+                    format!("numeric answer {:?} is not a number", k.answer),
+                    Some("write a number such as 12, 0.5, 3/4 or 25%".to_string()),
+                );
+            } else {
+                sink.error(
+                    k.answer_pos,
+                    format!("answer {:?} does not pass its own grader: {why}", k.answer),
+                    Some("write the answer in the `form` the check asks for".to_string()),
+                );
+            }
         }
-        (CheckKind::Choice, v) if !v.is_correct() && k.choices.len() >= 2 => {
+        (CheckKind::Choice, _) if choice_missing && k.choices.len() >= 2 => {
             sink.error(
                 k.answer_pos,
                 format!("answer {:?} is not one of the choices", k.answer),
@@ -214,7 +225,8 @@ fn validate_check(k: &Check, sink: &mut Sink<'_>) {
                 )),
             );
         }
-        (_, v) if !v.is_correct() && k.kind != CheckKind::Choice => {
+        (CheckKind::Choice, _) => {}
+        (_, v) if !v.is_correct() => {
             sink.error(
                 k.answer_pos,
                 format!("answer {:?} does not pass its own grader", k.answer),
@@ -244,12 +256,7 @@ fn validate_check(k: &Check, sink: &mut Sink<'_>) {
 }
 
 fn kind_name(k: CheckKind) -> &'static str {
-    match k {
-        CheckKind::Short => "short",
-        CheckKind::Numeric => "numeric",
-        CheckKind::Choice => "choice",
-        CheckKind::Text => "text",
-    }
+    k.name()
 }
 
 /// A prerequisite cycle as ids `[a, b, ..., a]`, if any.

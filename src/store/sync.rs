@@ -20,12 +20,7 @@ pub struct SyncReport {
 }
 
 fn kind_str(k: CheckKind) -> &'static str {
-    match k {
-        CheckKind::Short => "short",
-        CheckKind::Numeric => "numeric",
-        CheckKind::Choice => "choice",
-        CheckKind::Text => "text",
-    }
+    k.name()
 }
 
 impl Store {

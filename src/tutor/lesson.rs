@@ -314,6 +314,15 @@ impl Lesson {
         }
     }
 
+    /// Shows the checks' choices in `student`'s stable shuffled order (see
+    /// [`crate::curriculum::Check::for_student`]); call once, right after [`Lesson::new`].
+    pub fn for_student(mut self, student: &str) -> Self {
+        for c in &mut self.concept.checks {
+            *c = c.for_student(student);
+        }
+        self
+    }
+
     /// Produces the text of one move.
     fn perform(&mut self, mv: &Move, backend: &dyn ChatBackend, sink: &mut Sink<'_>) {
         match mv {
@@ -326,7 +335,7 @@ impl Lesson {
                 sink(LessonEvent::Check {
                     index: *index,
                     id: c.id.clone(),
-                    prompt: c.prompt.clone(),
+                    prompt: c.display_prompt(),
                     choices: c.choices.clone(),
                 });
             }

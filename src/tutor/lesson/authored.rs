@@ -18,7 +18,7 @@ pub fn notes_sentence(concept: &Concept, redact: &dyn Fn(&str) -> String) -> Opt
 
 /// The text of a check as posed (prompt and lettered choices).
 pub fn check_text(c: &Check) -> String {
-    let mut text = c.prompt.clone();
+    let mut text = c.display_prompt();
     for (i, ch) in c.choices.iter().enumerate() {
         text.push_str(&format!("\n  {}) {ch}", choice_letter(i)));
     }
