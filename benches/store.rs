@@ -48,6 +48,10 @@ fn course(checks: usize) -> Course {
                 .collect(),
             id_pos: Default::default(),
             requires_pos: vec![],
+            tags: vec![],
+            minutes: None,
+            image: None,
+            questions_pos: vec![],
         })
         .collect();
     Course {

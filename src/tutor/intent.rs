@@ -135,7 +135,7 @@ fn candidates(l: &str, check: &Check) -> usize {
             v.dedup_by(|a, b| (*a - *b).abs() < 1e-12);
             v.len()
         }
-        CheckKind::Choice => {
+        CheckKind::Choice | CheckKind::TrueFalse | CheckKind::Ordering => {
             let by_text = check
                 .choices
                 .iter()
@@ -143,7 +143,7 @@ fn candidates(l: &str, check: &Check) -> usize {
                 .count();
             letters_in(l, check.choices.len()).len().max(by_text)
         }
-        CheckKind::Short => {
+        CheckKind::Short | CheckKind::Cloze => {
             let n = numbers_in(l).len();
             let phrase = std::iter::once(&check.answer)
                 .chain(&check.accept)

@@ -119,8 +119,12 @@ mod tests {
                 response: "r".into(),
             }],
             checks: vec![],
+            tags: vec![],
+            minutes: None,
+            image: None,
             id_pos: Default::default(),
             requires_pos: vec![],
+            questions_pos: vec![],
         }
     }
 
