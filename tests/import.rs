@@ -651,3 +651,36 @@ fn review_and_lesson_run_on_imported_courses() {
     );
     assert!(text.contains("✓ saved: next review"), "{text}");
 }
+
+#[test]
+fn anki_package_with_a_zstd_collection_reads_the_same_notes() {
+    use std::io::Read;
+    // Newer Anki writes `collection.anki21b` (zstd). Build one from the real package's collection.
+    let apkg = data("anki/french-cloze/My_french_words_and_phrases_20260328.apkg");
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&apkg).unwrap()).unwrap();
+    let mut sqlite = Vec::new();
+    zip.by_name("collection.anki21")
+        .unwrap()
+        .read_to_end(&mut sqlite)
+        .unwrap();
+    let compressed = ruzstd::encoding::compress_to_vec(
+        sqlite.as_slice(),
+        ruzstd::encoding::CompressionLevel::Fastest,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let newer = dir.path().join("newer.apkg");
+    let mut w = zip::ZipWriter::new(std::fs::File::create(&newer).unwrap());
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    w.start_file("collection.anki21b", stored).unwrap();
+    w.write_all(&compressed).unwrap();
+    w.start_file("media", stored).unwrap();
+    w.finish().unwrap();
+    let (_, a) = import(&[newer], &Options::default());
+    let (_, b) = import(&[apkg], &Options::default());
+    assert_eq!(a.checks().count(), b.checks().count());
+    assert_eq!(
+        check(&a, "n1751469140799-c1"),
+        check(&b, "n1751469140799-c1")
+    );
+}

@@ -60,6 +60,12 @@ pub fn import(env: &Env, args: &ImportArgs) -> Result<PathBuf, ImportCmdError> {
         return Err(ImportCmdError::Exists(path));
     }
     write_file(&path, &imported.toml)?;
+    tracing::info!(
+        course = %imported.course_id,
+        path = %path.display(),
+        checks = imported.checks,
+        "imported course written"
+    );
     print!("{}", imported.report);
     println!(
         "wrote {}: course {:?} ({}), {} concepts, {} checks",
