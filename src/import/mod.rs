@@ -7,12 +7,13 @@
 //! real validator, and records in the [`report`] what did not map and why, per item with its
 //! `file:line`. When the course format gains a field, only the writer's mapping changes.
 //!
-//! - [`gift`]: Moodle GIFT. [`anki`]: Anki's plain-text note export and CSV with a header
-//!   row. [`apkg`]: Anki packages (zip + SQLite). [`oatutor`]: OATutor lesson JSON.
+//! - [`gift`]: Moodle GIFT. [`anki`]: Anki's plain-text note export. [`csv_deck`]: CSV with a
+//!   header row. [`apkg`]: Anki packages (zip + SQLite). [`oatutor`]: OATutor lesson JSON.
 //! - [`text`]: HTML and LaTeX to plain text, ids.
 
 pub mod anki;
 pub mod apkg;
+pub mod csv_deck;
 pub mod gift;
 pub mod oatutor;
 pub mod report;
@@ -341,7 +342,7 @@ pub fn import_paths(paths: &[PathBuf], opts: &Options) -> Result<Imported, Impor
         for p in &csvs {
             tables.push((p.display().to_string(), read_text(p)?));
         }
-        sources.extend(anki::read_csv_tables(&tables, opts)?);
+        sources.extend(csv_deck::read_csv_tables(&tables, opts)?);
     }
     writer::write(sources, opts)
 }
