@@ -87,6 +87,34 @@ pub enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// Turn Moodle GIFT, Anki (.apkg, note export, CSV) or OATutor files into a course file,
+    /// reporting per item (file:line) what did not map and why.
+    Import {
+        /// Files or folders (a folder: every importable file in it, e.g. a deck's CSV files).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The format (default: from each file's extension and content).
+        #[arg(long, value_parser = ["gift", "anki", "oatutor"])]
+        from: Option<String>,
+        /// The course file to write (default: COURSE-ID.toml here).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// The course id (default: made from the title).
+        #[arg(long)]
+        id: Option<String>,
+        /// The course title (default: from the material).
+        #[arg(long)]
+        title: Option<String>,
+        /// Language to take from multilingual material (e.g. de), and the course language.
+        #[arg(long, value_name = "CODE")]
+        lang: Option<String>,
+        /// Write into your curricula folder, where `tutor` finds courses by id.
+        #[arg(long, conflicts_with = "output")]
+        install: bool,
+        /// Replace the output file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
     /// List the course library (bundled, user dir, PATHs) and any invalid files.
     Courses {
         paths: Vec<PathBuf>,

@@ -5,6 +5,7 @@
 //! - [`config`], [`paths`], [`logging`]: settings file, directories, log file.
 //! - [`commands`]: the CLI subcommands, sharing one [`commands::Env`].
 //! - [`cli`]: clap definitions.
+//! - [`import`]: GIFT, Anki and OATutor material → course files (`tutor import`).
 //! - [`curriculum`], [`srs`], [`store`], [`tutor`]: courses, scheduling, progress, lessons.
 //! - [`app`] (pure state + update + driver) and [`ui`] (render): the terminal app.
 
@@ -14,6 +15,7 @@ pub mod commands;
 pub mod config;
 pub mod curriculum;
 pub mod engine;
+pub mod import;
 pub mod logging;
 pub mod paths;
 pub mod srs;

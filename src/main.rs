@@ -5,7 +5,8 @@
 use clap::Parser;
 use tutor::cli::{ClassCommand, Cli, Command, ModelCommand, ProfileCommand};
 use tutor::commands::{
-    Env, class_cmds, course_cmds, engine_cmds, progress, review_plain, store_cmds, tutor_cmds,
+    Env, class_cmds, course_cmds, engine_cmds, import_cmd, progress, review_plain, store_cmds,
+    tutor_cmds,
 };
 use tutor::engine::cpu_variant::{self, PROBE_SUBCOMMAND, probe};
 
@@ -67,6 +68,28 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             if !course_cmds::check(&paths, strict) {
                 return Ok(ExitCode::FAILURE);
             }
+        }
+        Some(Command::Import {
+            files,
+            from,
+            output,
+            id,
+            title,
+            lang,
+            install,
+            force,
+        }) => {
+            let args = import_cmd::ImportArgs {
+                files,
+                from,
+                output,
+                id,
+                title,
+                lang,
+                install,
+                force,
+            };
+            import_cmd::import(&env, &args)?;
         }
         Some(Command::Courses { paths, json }) => course_cmds::courses(&env, &paths, json),
         Some(Command::Review { course, plain: _ }) => {

@@ -7,6 +7,7 @@ pub mod course_cmds;
 pub mod engine_cmds;
 pub mod lesson_bench;
 pub mod pin;
+pub mod import_cmd;
 pub mod progress;
 pub mod review_plain;
 pub mod store_cmds;

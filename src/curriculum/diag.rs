@@ -76,21 +76,39 @@ pub struct Sink<'a> {
     pub file: &'a str,
     pub text: &'a str,
     pub diags: Vec<Diagnostic>,
+    /// Byte offset of each line's start, so a position costs a binary search rather than a
+    /// scan from the top (a large imported course has tens of thousands of keys).
+    line_starts: Vec<usize>,
 }
 
 impl<'a> Sink<'a> {
     /// A sink for `file` whose contents are `text`.
     pub fn new(file: &'a str, text: &'a str) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
         Self {
             file,
             text,
             diags: Vec::new(),
+            line_starts,
+        }
+    }
+
+    /// The position of byte `offset` (as [`Pos::at`], without rescanning the text).
+    fn pos_at(&self, offset: usize) -> Pos {
+        let offset = floor(self.text, offset.min(self.text.len()));
+        let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.line_starts[line - 1];
+        Pos {
+            line,
+            col: self.text[start..offset].chars().count() + 1,
         }
     }
 
     /// The position of a span's start (1:1 when unknown).
     pub fn pos(&self, span: Option<std::ops::Range<usize>>) -> Pos {
-        span.map_or(Pos::START, |s| Pos::at(self.text, s.start))
+        span.map_or(Pos::START, |s| self.pos_at(s.start))
     }
 
     fn push(&mut self, severity: Severity, pos: Pos, message: String, hint: Option<String>) {
@@ -111,7 +129,7 @@ impl<'a> Sink<'a> {
         while i > 0 && matches!(bytes[i - 1], b'[' | b' ' | b'\t') {
             i -= 1;
         }
-        Pos::at(self.text, i)
+        self.pos_at(i)
     }
 
     /// Records an error.
@@ -138,5 +156,9 @@ mod tests {
         assert_eq!(Pos::at(t, eq), Pos { line: 1, col: 3 });
         let second_eq = t.rfind('=').unwrap();
         assert_eq!(Pos::at(t, second_eq), Pos { line: 2, col: 4 });
+        let sink = Sink::new("f", t);
+        for i in 0..=t.len() + 2 {
+            assert_eq!(sink.pos(Some(i..i)), Pos::at(t, i), "offset {i}");
+        }
     }
 }
