@@ -32,7 +32,7 @@ use crate::srs::Scheduler;
 use crate::store::profiles::{Profile, os_user_name};
 use crate::store::{Store, StoreError};
 use crate::tutor::lesson::Lesson;
-use crate::tutor::service::{LessonService, LessonUpdate, voice_override};
+use crate::tutor::service::{LessonService, LessonUpdate};
 
 /// Driver failures.
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +95,8 @@ pub(super) struct WorkerSetup {
     pub tx: UnboundedSender<Msg>,
     pub interrupt: crate::engine::CancelToken,
     pub temperature: Option<f32>,
+    /// How much the model may say (see [`Env::voice_level`]).
+    pub voice: crate::tutor::contract::VoiceLevel,
 }
 
 /// The lesson worker: a thread that owns the current [`Lesson`] and its own store connection.
@@ -110,6 +112,7 @@ pub(super) fn spawn_lesson_worker(w: WorkerSetup) -> std_mpsc::Sender<LessonCmd>
         tx,
         interrupt,
         temperature,
+        voice,
     } = w;
     let notices = {
         let remote = remote.clone();
@@ -184,9 +187,7 @@ pub(super) fn spawn_lesson_worker(w: WorkerSetup) -> std_mpsc::Sender<LessonCmd>
                         if let Some(t) = temperature {
                             lesson.params.temperature = t;
                         }
-                        if let Some(v) = voice_override() {
-                            lesson.voice = v;
-                        }
+                        lesson.voice = voice;
                         let title = format!("{} › {}", entry.course.title, lesson.concept.title);
                         let mut svc = match LessonService::start(
                             &mut store,

@@ -207,6 +207,7 @@ impl Ctx {
             tx: self.tx.clone(),
             interrupt: self.interrupt.clone(),
             temperature: self.env.config.model.temperature,
+            voice: self.env.voice_level(),
         }));
         Ok(())
     }

@@ -57,6 +57,21 @@ impl Env {
     }
 
     /// The model discovery picks, and by which rule.
+    /// How much the model may say in lessons: `TUTOR_VOICE`, else `[tutor] voice_level`, else
+    /// the level `tutor eval` measured for the model file in use, else the teacher's words only.
+    pub fn voice_level(&self) -> crate::tutor::contract::VoiceLevel {
+        if let Some(v) = crate::tutor::service::voice_override() {
+            return v;
+        }
+        let forced = self.config.tutor.voice_level;
+        match self.find_model() {
+            Ok((model, _)) => crate::tutor::voice::level_for(&self.paths.data_dir, &model, forced),
+            Err(_) => forced
+                .and_then(crate::tutor::contract::VoiceLevel::from_u8)
+                .unwrap_or_default(),
+        }
+    }
+
     pub fn find_model(&self) -> Result<(PathBuf, ModelSource), NoModel> {
         let c = self.candidates();
         discovery::find_model(&c).ok_or_else(|| NoModel(discovery::no_model_help(&c)))

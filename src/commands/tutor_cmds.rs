@@ -14,7 +14,7 @@ use crate::store::profiles::Profile;
 use crate::store::{Store, StoreError, now};
 use crate::tutor::eval;
 use crate::tutor::lesson::{Lesson, LessonEvent};
-use crate::tutor::service::{LessonService, LessonUpdate, voice_override};
+use crate::tutor::service::{LessonService, LessonUpdate};
 
 /// Lesson command failures.
 #[derive(Debug, thiserror::Error)]
@@ -99,9 +99,7 @@ pub fn learn_plain(
     if let Some(t) = env.config.model.temperature {
         lesson.params.temperature = t;
     }
-    if let Some(v) = voice_override() {
-        lesson.voice = v;
-    }
+    lesson.voice = env.voice_level();
     let (engine, _) = start_engine(env, false);
     let mut svc = LessonService::start(&mut store, profile, sched, lesson)?;
     let mut out = std::io::stdout().lock();
