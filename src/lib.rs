@@ -6,9 +6,11 @@
 //! - [`commands`]: the CLI subcommands, sharing one [`commands::Env`].
 //! - [`cli`]: clap definitions.
 //! - [`curriculum`], [`srs`], [`store`], [`tutor`]: courses, scheduling, progress, lessons.
+//! - [`ask`]: questions answered from a course's reference material, with sources.
 //! - [`app`] (pure state + update + driver) and [`ui`] (render): the terminal app.
 
 pub mod app;
+pub mod ask;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -5,7 +5,7 @@
 use clap::Parser;
 use tutor::cli::{Cli, Command, ModelCommand, ProfileCommand};
 use tutor::commands::{
-    Env, course_cmds, engine_cmds, progress, review_plain, store_cmds, tutor_cmds,
+    Env, ask_cmd, course_cmds, engine_cmds, progress, review_plain, store_cmds, tutor_cmds,
 };
 
 fn main() -> std::process::ExitCode {
@@ -105,6 +105,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             tutor_cmds::transcripts(&env, all, export.as_deref())?
         }
         Some(Command::Transcript { id, all }) => tutor_cmds::transcript(&env, id, all)?,
+        Some(Command::Ask(args)) => ask_cmd::ask(&env, &args)?,
         Some(Command::Eval { json }) => tutor_cmds::eval_cmd(&env, json)?,
         Some(Command::TeacherPin { clear }) => store_cmds::teacher_pin(&env, clear)?,
         Some(Command::Optimize) => store_cmds::optimize(&env)?,

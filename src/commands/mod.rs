@@ -1,6 +1,7 @@
 //! The subcommands. Each takes the resolved [`Env`] and writes to stdout; errors go up to
 //! `main`, which prints them and exits non-zero.
 
+pub mod ask_cmd;
 pub mod course_cmds;
 pub mod engine_cmds;
 pub mod progress;

@@ -6,10 +6,12 @@
 //! - [`grade`]: the deterministic graders shared by validation and lessons.
 //! - [`library`]: bundled courses, the user's curricula dir and paths on the command line.
 //! - [`diag`]: `file:line:col: error: message` diagnostics.
+//! - [`material`]: reference material files and the glossary (`tutor ask` answers from them).
 
 pub mod diag;
 pub mod grade;
 pub mod library;
+pub mod material;
 pub mod parse;
 pub mod validate;
 
@@ -34,6 +36,10 @@ pub struct Course {
     pub concepts: Vec<Concept>,
     #[serde(skip)]
     pub id_pos: Pos,
+    /// Reference material files (`[course] material = [...]`), relative to the course file.
+    pub material: Vec<material::Material>,
+    /// `[[glossary]]` entries.
+    pub glossary: Vec<material::GlossaryEntry>,
 }
 
 impl Course {
@@ -254,7 +260,11 @@ pub fn load_file(path: &std::path::Path) -> Loaded {
     }
     match std::fs::read(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => load_str(&name, &text),
+            Ok(text) => {
+                let mut loaded = load_str(&name, &text);
+                material::check_loaded(&mut loaded, path, &name, &text);
+                loaded
+            }
             Err(e) => {
                 let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
                 let offset = e.utf8_error().valid_up_to();
