@@ -288,8 +288,16 @@ fn high_voice_answers_are_grounded_or_fall_back_to_the_material() {
                         .map(str::to_string)
                         .collect();
                     let known = long.iter().filter(|w| lower.contains(w.as_str())).count();
-                    assert!(known * 2 >= long.len(), "{:?} is not from the notes", p.text);
-                    for n in p.text.split(|c: char| !c.is_ascii_digit()).filter(|n| !n.is_empty()) {
+                    assert!(
+                        known * 2 >= long.len(),
+                        "{:?} is not from the notes",
+                        p.text
+                    );
+                    for n in p
+                        .text
+                        .split(|c: char| !c.is_ascii_digit())
+                        .filter(|n| !n.is_empty())
+                    {
                         assert!(material.contains(n), "{:?} invents {n}", p.text);
                     }
                 }

@@ -4,7 +4,8 @@
 //! Markdown is split line by line (ATX `#` headings, blank-line paragraphs, fenced code kept
 //! as text); only headings, paragraphs and lines matter here, so a full CommonMark parser would
 //! add a dependency without changing a passage. HTML is read by a small tag scanner: `h1`–`h6`
-//! start sections, block tags end paragraphs, `script`/`style` are dropped, entities decoded.
+//! start sections, block tags end paragraphs, `script`/`style`/`title` are dropped, entities
+//! decoded.
 //! Plain text: blank-line paragraphs under no heading (the source is the line).
 
 use serde::Serialize;
@@ -172,7 +173,7 @@ fn html(text: &str) -> Vec<Block> {
                 .take_while(|c| c.is_ascii_alphanumeric())
                 .collect::<String>()
                 .to_ascii_lowercase();
-            if !closing && (name == "script" || name == "style") {
+            if !closing && matches!(name.as_str(), "script" | "style" | "title") {
                 let close = format!("</{name}");
                 let skip = rest.to_ascii_lowercase().find(&close).unwrap_or(rest.len());
                 line += rest[..skip].matches('\n').count();

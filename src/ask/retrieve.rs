@@ -1,5 +1,6 @@
 //! Retrieval: the question's content words → FTS5 candidates ranked by BM25 (headings weigh
-//! more than body text) → each candidate's *coverage*: the share of the question's IDF weight
+//! as much as body text; a heading made of the question's words and neighbouring question words
+//! found side by side lift a passage) → each candidate's *coverage*: the share of the question's IDF weight
 //! (rare words count more) that the passage contains. A passage is relevant only when its
 //! coverage reaches [`MIN_COVERAGE`]; when none does, the honest answer is "not in your course
 //! material".
@@ -22,6 +23,10 @@ pub const MIN_COVERAGE: f64 = 0.4;
 /// → the section "What is a fraction?", the glossary entry "fraction").
 const HEADING_BONUS: f64 = 0.5;
 
+/// How much each pair of neighbouring question words found side by side in a passage lifts it
+/// ("bottom number" → "The bottom number is called the denominator").
+const PHRASE_BONUS: f64 = 1.0;
+
 /// Candidates fetched from FTS5 before re-scoring.
 const CANDIDATES: usize = 30;
 
@@ -42,16 +47,30 @@ impl Hit {
     }
 }
 
+fn is_term(w: &str) -> bool {
+    !is_stopword(w) && (w.chars().count() > 1 || w.chars().all(|c| c.is_ascii_digit()))
+}
+
 /// The question's search terms: content words without stopwords, each once.
 pub fn terms(question: &str) -> Vec<String> {
     let mut seen = HashSet::new();
     words(question)
         .into_iter()
-        .filter(|w| {
-            !is_stopword(w) && (w.chars().count() > 1 || w.chars().all(|c| c.is_ascii_digit()))
-        })
+        .filter(|w| is_term(w))
         .filter(|w| seen.insert(w.clone()))
         .collect()
+}
+
+/// Neighbouring search terms of the question, as FTS5 phrases (`"bottom number"`).
+fn phrases(question: &str) -> Vec<String> {
+    let w = words(question);
+    let mut out: Vec<String> = w
+        .windows(2)
+        .filter(|p| is_term(&p[0]) && is_term(&p[1]))
+        .map(|p| format!("\"{} {}\"", p[0], p[1]))
+        .collect();
+    out.dedup();
+    out
 }
 
 /// The `k` best passages of `course` for `question`, best first (relevant or not).
@@ -78,6 +97,14 @@ pub fn search(
             .collect::<Result<HashSet<_>, _>>()?;
         containing.push(rows);
     }
+    let mut with_phrase: Vec<HashSet<i64>> = Vec::new();
+    for p in phrases(question) {
+        with_phrase.push(
+            by_term
+                .query_map(params![p, course], |r| r.get::<_, i64>(0))?
+                .collect::<Result<HashSet<_>, _>>()?,
+        );
+    }
     let idf: Vec<f64> = containing
         .iter()
         .map(|rows| {
@@ -92,7 +119,7 @@ pub fn search(
         .collect::<Vec<_>>()
         .join(" OR ");
     let mut stmt = conn.prepare(
-        "SELECT rowid, file, heading, line, body, bm25(ask_passages, 0.0, 0.0, 2.0, 0.0, 1.0)
+        "SELECT rowid, file, heading, line, body, bm25(ask_passages, 0.0, 0.0, 1.0, 0.0, 1.0)
          FROM ask_passages WHERE ask_passages MATCH ?1 AND course = ?2
          ORDER BY rank LIMIT ?3",
     )?;
@@ -133,9 +160,13 @@ pub fn search(
                 .count() as f64
                 / heading.len() as f64
         };
+        let phrases_found = with_phrase.iter().filter(|s| s.contains(&rowid)).count() as f64;
         hits.push(Hit {
             passage,
-            score: -bm25 * (0.5 + coverage) * (1.0 + HEADING_BONUS * heading_share),
+            score: -bm25
+                * (0.5 + coverage)
+                * (1.0 + HEADING_BONUS * heading_share)
+                * (1.0 + PHRASE_BONUS * phrases_found),
             coverage,
         });
     }
