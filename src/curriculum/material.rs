@@ -4,7 +4,8 @@
 //! `tutor check` runs [`check_files`]: every listed file must exist, be readable UTF-8 text of a
 //! supported kind (Markdown, plain text, HTML) and fit the size limit, reported at the
 //! `file:line:col` of its entry. Bundled courses carry their material inside the binary
-//! ([`super::library::BUNDLED_MATERIAL`]). PDF is not accepted: no well-kept pure-Rust crate
+//! ([`super::library::BUNDLED_MATERIAL`]); a copy of a bundled course saved elsewhere keeps
+//! using that built-in material when the file is not next to it. PDF is not accepted: no well-kept pure-Rust crate
 //! extracts text from arbitrary PDFs reliably (columns, ligatures and hyphenation come out
 //! scrambled), so teachers export the text instead.
 
@@ -95,6 +96,9 @@ fn problem(base: &Path, m: &Material) -> Option<(String, String)> {
         ));
     }
     let full = base.join(&m.path);
+    if !full.exists() && bundled(&m.path).is_some() {
+        return None;
+    }
     let meta = match std::fs::metadata(&full) {
         Ok(m) => m,
         Err(e) => {
@@ -134,6 +138,14 @@ fn problem(base: &Path, m: &Material) -> Option<(String, String)> {
             "check the file's permissions".into(),
         )),
     }
+}
+
+/// The built-in copy of a bundled course's material file, by its listed path.
+fn bundled(path: &str) -> Option<&'static str> {
+    BUNDLED_MATERIAL
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, t)| *t)
 }
 
 /// Reports every listed material file that is missing or unusable (relative to `base`), and
@@ -193,17 +205,23 @@ pub fn read_docs(course: &Course, origin: &Origin) -> Result<Vec<Doc>, MaterialE
         .map(|m| {
             let format = Format::of(&m.path).unwrap_or(Format::Text);
             let text = match origin {
-                Origin::Bundled => BUNDLED_MATERIAL
-                    .iter()
-                    .find(|(p, _)| *p == m.path)
-                    .map(|(_, t)| (*t).to_string())
+                Origin::Bundled => bundled(&m.path)
+                    .map(str::to_string)
                     .ok_or_else(|| MaterialError::NotBundled(m.path.clone()))?,
                 Origin::User(file) | Origin::Path(file) => {
                     let full = file.parent().unwrap_or(Path::new(".")).join(&m.path);
-                    std::fs::read_to_string(&full).map_err(|e| MaterialError::Unreadable {
-                        path: full.clone(),
-                        reason: e.to_string(),
-                    })?
+                    match (std::fs::read_to_string(&full), bundled(&m.path)) {
+                        (Ok(text), _) => text,
+                        (Err(e), Some(text)) if e.kind() == std::io::ErrorKind::NotFound => {
+                            text.to_string()
+                        }
+                        (Err(e), _) => {
+                            return Err(MaterialError::Unreadable {
+                                path: full.clone(),
+                                reason: e.to_string(),
+                            });
+                        }
+                    }
                 }
             };
             Ok(Doc {
