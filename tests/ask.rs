@@ -313,3 +313,21 @@ fn high_voice_answers_are_grounded_or_fall_back_to_the_material() {
         assert!(!a.parts.is_empty());
     }
 }
+
+#[test]
+fn a_copied_bundled_course_keeps_its_built_in_material() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = BUNDLED
+        .iter()
+        .find(|(n, _)| *n == "fractions.toml")
+        .unwrap()
+        .1;
+    let path = dir.path().join("my-fractions.toml");
+    std::fs::write(&path, text).unwrap();
+    let loaded = tutor::curriculum::load_file(&path);
+    assert!(!loaded.failed(false), "{:#?}", loaded.diagnostics);
+    let lib = Library::load(None, std::slice::from_ref(&path));
+    let e = lib.get("fractions").unwrap();
+    let docs = read_docs(&e.course, &e.origin).unwrap();
+    assert!(docs[0].text.contains("## Numerator and denominator"));
+}
