@@ -331,3 +331,39 @@ fn a_copied_bundled_course_keeps_its_built_in_material() {
     let docs = read_docs(&e.course, &e.origin).unwrap();
     assert!(docs[0].text.contains("## Numerator and denominator"));
 }
+
+#[test]
+fn check_reports_bad_material_kinds_and_glossary_problems_at_their_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.pdf"), "%PDF-1.4").unwrap();
+    let course = "[course]\nid = \"g\"\ntitle = \"G\"\nmaterial = [\"notes.pdf\"]\n\n\
+                  [[glossary]]\nterm = \"cell\"\ndefinition = \"The unit of life.\"\n\n\
+                  [[glossary]]\nterm = \"Cell\"\ndefinition = \"Again.\"\n\n\
+                  [[glossary]]\nterm = \"tissue\"\ndefintion = \"Typo.\"\n";
+    let path = dir.path().join("g.toml");
+    std::fs::write(&path, course).unwrap();
+    let loaded = tutor::curriculum::load_file(&path);
+    let shown: Vec<String> = loaded
+        .diagnostics
+        .iter()
+        .map(|d| format!("{}:{}: {}", d.pos.line, d.pos.col, d.message))
+        .collect();
+    let has = |want: &str| shown.iter().any(|s| s.starts_with(want));
+    assert!(
+        has("4:13: material \"notes.pdf\" is not Markdown"),
+        "{shown:#?}"
+    );
+    assert!(
+        has("10:1: glossary term \"Cell\" is defined twice"),
+        "{shown:#?}"
+    );
+    assert!(
+        has("16:1: unknown key `defintion` in [[glossary]]"),
+        "{shown:#?}"
+    );
+    assert!(
+        has("14:1: [[glossary]] is missing required field `definition`"),
+        "{shown:#?}"
+    );
+    assert!(loaded.failed(false));
+}
