@@ -63,6 +63,8 @@ fn course(checks: usize) -> Course {
         description: String::new(),
         concepts,
         id_pos: Default::default(),
+        material: Vec::new(),
+        glossary: Vec::new(),
     }
 }
 

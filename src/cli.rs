@@ -204,6 +204,8 @@ pub enum Command {
         #[command(subcommand)]
         command: ClassCommand,
     },
+    /// Ask a question about a course; the answer comes from its material, with sources.
+    Ask(AskArgs),
     /// Measure prompt processing, generation and time to first token on the real model.
     Bench {
         /// One JSON object on stdout.
@@ -213,6 +215,31 @@ pub enum Command {
         #[arg(long, default_value_t = 3)]
         reps: usize,
     },
+}
+
+/// `tutor ask ...`: a question answered from a course's reference material.
+#[derive(Debug, Clone, Args)]
+pub struct AskArgs {
+    /// A course id or course file.
+    #[arg(required_unless_present = "bench")]
+    pub course: Option<String>,
+    /// The question, in quotes.
+    #[arg(required_unless_present = "bench")]
+    pub question: Option<String>,
+    /// How much the model may word the answer: 0–1 the material's own sentences, 2–3 the model
+    /// writes an answer that must be supported sentence by sentence (else the material is shown).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=3))]
+    pub voice: u8,
+    /// Treat these check ids as pending (as during a lesson): material giving away their
+    /// answers is held back.
+    #[arg(long = "during", value_name = "CHECK_ID")]
+    pub during: Vec<String>,
+    /// Run the retrieval benchmark (eval/ask.toml) on the bundled courses instead.
+    #[arg(long, conflicts_with_all = ["course", "question"])]
+    pub bench: bool,
+    /// JSON output.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `tutor profile ...`

@@ -7,9 +7,11 @@
 //! - [`cli`]: clap definitions.
 //! - [`import`]: GIFT, Anki and OATutor material → course files (`tutor import`).
 //! - [`curriculum`], [`srs`], [`store`], [`tutor`]: courses, scheduling, progress, lessons.
+//! - [`ask`]: questions answered from a course's reference material, with sources.
 //! - [`app`] (pure state + update + driver) and [`ui`] (render): the terminal app.
 
 pub mod app;
+pub mod ask;
 pub mod cli;
 pub mod commands;
 pub mod config;

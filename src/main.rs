@@ -5,8 +5,8 @@
 use clap::Parser;
 use tutor::cli::{ClassCommand, Cli, Command, ModelCommand, ProfileCommand};
 use tutor::commands::{
-    Env, class_cmds, course_cmds, engine_cmds, import_cmd, progress, review_plain, store_cmds,
-    tutor_cmds,
+    Env, ask_cmd, class_cmds, course_cmds, engine_cmds, import_cmd, progress, review_plain,
+    store_cmds, tutor_cmds,
 };
 use tutor::engine::cpu_variant::{self, PROBE_SUBCOMMAND, probe};
 
@@ -143,6 +143,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             tutor_cmds::transcripts(&env, all, export.as_deref())?
         }
         Some(Command::Transcript { id, all }) => tutor_cmds::transcript(&env, id, all)?,
+        Some(Command::Ask(args)) => ask_cmd::ask(&env, &args)?,
         Some(Command::Eval {
             json,
             reveal_set,

@@ -5,8 +5,8 @@ use std::io::{BufRead, Write};
 use serde::Serialize;
 
 use super::Env;
-use crate::curriculum::library::Library;
 use super::lesson_bench::{self, LessonBench};
+use crate::curriculum::library::Library;
 use crate::engine::{
     self, CacheSlot, ChatBackend, ChatMessage, EngineHandle, GenEvent, GenParams, GenRequest,
     cpu_variant, gguf,

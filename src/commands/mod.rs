@@ -1,13 +1,14 @@
 //! The subcommands. Each takes the resolved [`Env`] and writes to stdout; errors go up to
 //! `main`, which prints them and exits non-zero.
 
+pub mod ask_cmd;
 pub mod backend;
 pub mod class_cmds;
 pub mod course_cmds;
 pub mod engine_cmds;
+pub mod import_cmd;
 pub mod lesson_bench;
 pub mod pin;
-pub mod import_cmd;
 pub mod progress;
 pub mod review_plain;
 pub mod store_cmds;

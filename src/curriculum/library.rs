@@ -26,6 +26,23 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ),
 ];
 
+/// The bundled courses' reference material, by the path the course lists (relative to
+/// `curricula/`), compiled in like the courses themselves.
+pub const BUNDLED_MATERIAL: &[(&str, &str)] = &[
+    (
+        "material/fractions.md",
+        include_str!("../../curricula/material/fractions.md"),
+    ),
+    (
+        "material/photosynthesis.md",
+        include_str!("../../curricula/material/photosynthesis.md"),
+    ),
+    (
+        "material/probability.md",
+        include_str!("../../curricula/material/probability.md"),
+    ),
+];
+
 /// Where a course came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", content = "path", rename_all = "lowercase")]

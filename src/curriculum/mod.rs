@@ -10,14 +10,16 @@
 //!   positions).
 //! - [`diag`]: `file:line:col: error: message` diagnostics.
 //! - [`wrong`]: teachers' common wrong answers per check, with feedback.
+//! - [`material`]: reference material files and the glossary (`tutor ask` answers from them).
 
 pub mod diag;
 pub mod grade;
 pub mod library;
+pub mod material;
 pub mod parse;
 pub mod validate;
-pub mod wrong;
 pub mod validate_format;
+pub mod wrong;
 
 use serde::Serialize;
 
@@ -40,6 +42,10 @@ pub struct Course {
     pub concepts: Vec<Concept>,
     #[serde(skip)]
     pub id_pos: Pos,
+    /// Reference material files (`[course] material = [...]`), relative to the course file.
+    pub material: Vec<material::Material>,
+    /// `[[glossary]]` entries.
+    pub glossary: Vec<material::GlossaryEntry>,
 }
 
 impl Course {
@@ -518,7 +524,11 @@ pub fn load_file(path: &std::path::Path) -> Loaded {
     }
     match std::fs::read(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => load_str(&name, &text),
+            Ok(text) => {
+                let mut loaded = load_str(&name, &text);
+                material::check_loaded(&mut loaded, path, &name, &text);
+                loaded
+            }
             Err(e) => {
                 let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
                 let offset = e.utf8_error().valid_up_to();

@@ -4,6 +4,7 @@
 use toml_edit::{Document, Item, TableLike, Value};
 
 use super::diag::{Pos, Sink};
+use super::material::{GlossaryEntry, Material};
 use super::{
     Check, CheckKind, Concept, Course, Forgive, Image, MAX_FIELD_CHARS, Misconception, NumberForm,
 };
@@ -15,6 +16,7 @@ const COURSE_KEYS: &[&str] = &[
     "language",
     "audience",
     "description",
+    "material",
 ];
 const CONCEPT_KEYS: &[&str] = &[
     "id",
@@ -57,6 +59,7 @@ const CHECK_KEYS: &[&str] = &[
     "image_alt",
 ];
 const MISCONCEPTION_KEYS: &[&str] = &["belief", "response"];
+const GLOSSARY_KEYS: &[&str] = &["term", "definition"];
 
 /// Parses the sink's text. `None` when the TOML itself cannot be read or `[course]` is unusable.
 pub fn parse(sink: &mut Sink<'_>) -> Option<Course> {
@@ -89,7 +92,13 @@ pub fn parse(sink: &mut Sink<'_>) -> Option<Course> {
         }
     };
     let root = doc.as_table();
-    let f = Fields::new(sink, root, Pos::START, "the file", &["course", "concept"]);
+    let f = Fields::new(
+        sink,
+        root,
+        Pos::START,
+        "the file",
+        &["course", "concept", "glossary"],
+    );
     let course_item = f.table.get_key_value("course");
     let course = match course_item {
         Some((k, item)) => match item.as_table_like() {
@@ -131,11 +140,13 @@ pub fn parse(sink: &mut Sink<'_>) -> Option<Course> {
             ),
         }
     }
+    let glossary = parse_glossary(f.sink, f.table);
     let mut course = course?;
     for k in concepts.iter_mut().flat_map(|c| c.checks.iter_mut()) {
         k.language = course.language.clone();
     }
     course.concepts = concepts;
+    course.glossary = glossary;
     Some(course)
 }
 
@@ -151,7 +162,49 @@ fn parse_course_header(sink: &mut Sink<'_>, t: &dyn TableLike, pos: Pos) -> Cour
         description: f.string("description", false).0,
         concepts: Vec::new(),
         id_pos,
+        material: parse_material(&mut f),
+        glossary: Vec::new(),
     }
+}
+
+/// `[course] material = ["material/notes.md", ...]`, each with its position.
+fn parse_material(f: &mut Fields<'_, '_, '_>) -> Vec<Material> {
+    let (paths, positions) = f.string_list("material");
+    paths
+        .into_iter()
+        .zip(positions)
+        .map(|(path, pos)| Material { path, pos })
+        .collect()
+}
+
+/// The `[[glossary]]` sections at the top level of the file.
+fn parse_glossary(sink: &mut Sink<'_>, root: &dyn TableLike) -> Vec<GlossaryEntry> {
+    let Some((k, item)) = root.get_key_value("glossary") else {
+        return Vec::new();
+    };
+    let kpos = sink.pos(k.span());
+    let Item::ArrayOfTables(arr) = item else {
+        sink.error(
+            kpos,
+            "`glossary` must be written as [[glossary]] sections",
+            Some(
+                "write [[glossary]] with term = \"...\" and definition = \"...\", once per term"
+                    .to_string(),
+            ),
+        );
+        return Vec::new();
+    };
+    arr.iter()
+        .map(|t| {
+            let pos = t.span().map_or(kpos, |s| sink.header_pos(Some(s)));
+            let mut g = Fields::new(sink, t, pos, "[[glossary]]", GLOSSARY_KEYS);
+            GlossaryEntry {
+                term: g.string("term", true).0,
+                definition: g.string("definition", true).0,
+                pos,
+            }
+        })
+        .collect()
 }
 
 fn parse_concept(sink: &mut Sink<'_>, t: &dyn TableLike, pos: Pos) -> Concept {
