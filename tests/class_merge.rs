@@ -426,7 +426,7 @@ fn the_commands_refuse_damaged_and_foreign_files_and_ask_for_the_pin() {
         let out = tutor(&teacher_home)
             .args(["class", "import"])
             .args(files)
-            .env("TUTOR_PIN", pin)
+            .env("TUTOR_TEACHER_PIN", pin)
             .output()
             .unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
@@ -442,7 +442,7 @@ fn the_commands_refuse_damaged_and_foreign_files_and_ask_for_the_pin() {
     let out = tutor(&teacher_home)
         .args(["class", "import"])
         .arg(&good)
-        .env("TUTOR_PIN", "4711")
+        .env("TUTOR_TEACHER_PIN", "4711")
         .output()
         .unwrap();
     assert!(
@@ -450,7 +450,11 @@ fn the_commands_refuse_damaged_and_foreign_files_and_ask_for_the_pin() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let report = tutor(&teacher_home).args(["report"]).output().unwrap();
+    let report = tutor(&teacher_home)
+        .args(["report"])
+        .env("TUTOR_TEACHER_PIN", "4711")
+        .output()
+        .unwrap();
     let csv = String::from_utf8_lossy(&report.stdout);
     assert!(
         csv.lines()

@@ -184,6 +184,10 @@ fn review_and_lesson_run_on_imported_courses() {
     stdin.write_all(b":q\n").unwrap();
     drop(stdin);
     child.wait().unwrap();
+    // The verdict on the last answer arrives after it was sent: read to the end.
+    while let Ok(l) = rx.recv_timeout(Duration::from_secs(10)) {
+        lines.push(l);
+    }
     let text = lines.join("\n");
     assert_eq!(answered, 5, "{text}");
     let correct = lines

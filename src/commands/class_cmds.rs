@@ -34,23 +34,14 @@ pub enum ClassError {
     Refused(String),
 }
 
-/// Asks for the teacher PIN when one is set (TUTOR_PIN or the terminal).
+/// Asks for the teacher PIN when one is set (`TUTOR_TEACHER_PIN`, else typed without echo),
+/// like every other teacher-gated command.
 fn require_teacher_pin(env: &Env, what: &str) -> Result<(), ClassError> {
     let Some(hash) = &env.config.ui.teacher_pin else {
         return Ok(());
     };
-    let pin = match std::env::var("TUTOR_PIN") {
-        Ok(p) => p,
-        Err(_) => {
-            eprint!("Teacher PIN: ");
-            let mut s = String::new();
-            std::io::stdin()
-                .lock()
-                .read_line(&mut s)
-                .map_err(|e| ClassError::Refused(e.to_string()))?;
-            s
-        }
-    };
+    let pin = super::pin::secret_from(super::pin::TEACHER_PIN_ENV, "Teacher PIN: ")
+        .map_err(|e| ClassError::Refused(e.to_string()))?;
     if verify_hash(hash, pin.trim()) {
         Ok(())
     } else {

@@ -15,7 +15,7 @@ pub use labelled::{LabelledLine, LabelledScores, labelled_accuracy, labelled_lin
 use words::*;
 
 use super::policy::content_words;
-use crate::curriculum::grade::{choice_letter, normalize, parse_number};
+use crate::curriculum::grade::{choice_letter, normalize, parse_number, units};
 use crate::curriculum::{Check, CheckKind, Concept};
 use crate::engine::{CacheSlot, ChatBackend, ChatMessage, GenParams, GenRequest};
 
@@ -260,17 +260,26 @@ pub fn extract_answer(line: &str, check: &Check) -> (String, Option<String>) {
         }
     }
     match check.kind {
-        CheckKind::Numeric if parse_number(&a).is_none() => {
+        CheckKind::Numeric => {
+            // The graders read "there are 3 of them" as 3 too; the answer recorded is the
+            // number itself (with its unit, if one follows it).
+            let words: Vec<&str> = a
+                .split(|c: char| c.is_whitespace() || "()[],;:!?\"".contains(c))
+                .map(|w| w.trim_end_matches('.'))
+                .filter(|w| !w.is_empty())
+                .collect();
             let mut v = numbers_in(&a);
             v.dedup_by(|x, y| (*x - *y).abs() < 1e-12);
-            if v.len() == 1 {
-                let tok = a
-                    .split(|c: char| c.is_whitespace() || "()[],;:!?\"".contains(c))
-                    .map(|w| w.trim_end_matches('.'))
-                    .find(|w| parse_number(w).is_some())
-                    .unwrap_or_default()
-                    .to_string();
-                a = tok;
+            if v.len() == 1
+                && words.len() > 1
+                && let Some(i) = words.iter().position(|w| {
+                    w.chars().any(|c| c.is_ascii_digit()) && parse_number(w).is_some()
+                })
+            {
+                a = match words.get(i + 1).filter(|u| units::find(u).is_some()) {
+                    Some(u) => format!("{} {u}", words[i]),
+                    None => words[i].to_string(),
+                };
             }
         }
         CheckKind::Choice => {

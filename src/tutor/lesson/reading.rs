@@ -45,21 +45,28 @@ impl Lesson {
             Intent::OffTopic => return Some(StudentTurn::OffTopic),
             Intent::Attempt => {}
         }
+        // The grader reads the whole line (it finds the one answer in a sentence); the answer
+        // pulled out of it is what is recorded, with the reason, when it grades the same way.
         let (answer, reason) = intent::extract_answer(line, &check);
         let whole = grade::grade(&check, line);
-        let (verdict, answer) = match (&whole, grade::grade(&check, &answer)) {
-            (Verdict::Correct, _) => (Verdict::Correct, line.to_string()),
-            (_, Verdict::Correct) => (Verdict::Correct, answer),
-            (Verdict::NeedsJudge, _) => (Verdict::NeedsJudge, line.to_string()),
-            (_, Verdict::Incorrect) => (Verdict::Incorrect, answer),
-            (Verdict::Incorrect, _) => (Verdict::Incorrect, line.to_string()),
-            (_, v) => (v, answer),
+        let part = grade::grade(&check, &answer);
+        let verdict = match (&whole, &part) {
+            (Verdict::Correct, _) | (_, Verdict::Correct) => Verdict::Correct,
+            (Verdict::NeedsJudge, _) => Verdict::NeedsJudge,
+            (_, Verdict::Incorrect) | (Verdict::Incorrect, _) => Verdict::Incorrect,
+            (_, v) => v.clone(),
+        };
+        let (answer, recorded) = if part == verdict {
+            let recorded = match &reason {
+                Some(r) => format!("{answer} (because {r})"),
+                None => answer.clone(),
+            };
+            (answer, recorded)
+        } else {
+            (line.to_string(), line.to_string())
         };
         self.last_reason = reason.clone();
-        self.last_answer = Some(match &reason {
-            Some(r) => format!("{answer} (because {r})"),
-            None => answer.clone(),
-        });
+        self.last_answer = Some(recorded);
         self.diagnosis = None;
         Some(match verdict {
             Verdict::Correct => StudentTurn::Answered {
