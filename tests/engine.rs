@@ -375,8 +375,15 @@ fn aux_calls_keep_the_lesson_cache_and_turn_two_prefills_only_the_new_suffix() {
     assert_eq!(s2.prefill_tokens + s2.reused_tokens, s2.prompt_tokens);
 }
 
+/// The guarantee: judge calls on the aux slot between lesson turns do not change the lesson's
+/// replies: token for token they are what the same reused conversation gives with no judge calls
+/// (a lesson request drops the aux slot's cache first, so the lesson's cells are always the front
+/// of the pool, laid out exactly as without the judge). Not promised: equality with a cache
+/// rebuilt from scratch each turn, because llama.cpp computes a reply's tokens decoded one by one
+/// and the same tokens prefilled as a batch with different float rounding (measured: turn 1
+/// differs at token 18 of 24 even with no judge calls at all).
 #[test]
-fn reuse_with_judge_calls_between_gives_the_same_tokens_as_a_fresh_cache() {
+fn reuse_with_judge_calls_between_gives_the_same_tokens_as_without_them() {
     let e = common::engine();
     let turns = [
         "What is a fraction?",
@@ -396,21 +403,29 @@ fn reuse_with_judge_calls_between_gives_the_same_tokens_as_a_fresh_cache() {
                 "turn {i}: {stats:?}"
             );
         }
-        judge(&e, t);
+        let j = judge(&e, t);
+        assert!(j.generated_tokens > 0, "{j:?}");
         outputs.push(stats.tokens);
         with.push(ChatMessage::assistant(text));
     }
-    let mut fresh = vec![system];
+    e.clear_cache();
+    let mut without = vec![system];
     for (i, t) in turns.iter().enumerate() {
-        fresh.push(ChatMessage::user(*t));
-        e.clear_cache();
-        let (text, stats) = run(&e, fresh.clone(), GenParams::greedy(24));
-        assert_eq!(stats.reused_tokens, 0);
+        without.push(ChatMessage::user(*t));
+        let (text, stats) = run(&e, without.clone(), GenParams::greedy(24));
+        if i == 0 {
+            assert_eq!(stats.reused_tokens, 0);
+        } else {
+            assert!(
+                stats.prefill_tokens < stats.prompt_tokens / 2,
+                "turn {i}: {stats:?}"
+            );
+        }
         assert_eq!(
             stats.tokens, outputs[i],
-            "turn {i} differs with and without reuse"
+            "turn {i} differs with and without judge calls between turns"
         );
-        fresh.push(ChatMessage::assistant(text));
+        without.push(ChatMessage::assistant(text));
     }
 }
 

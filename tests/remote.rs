@@ -357,7 +357,12 @@ fn local_spec() -> ModelSpec {
 
 fn tutor_cmd(home: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_tutor"));
-    c.env("TUTOR_HOME", home).env("USER", "sam");
+    // These tests are about the transport: let the model word every move (voice level 3), so
+    // each lesson really streams replies from the server (the default level, the teacher's
+    // words only, would never ask it).
+    c.env("TUTOR_HOME", home)
+        .env("USER", "sam")
+        .env("TUTOR_VOICE", "free");
     c
 }
 
@@ -544,6 +549,8 @@ impl ChatBackend for Counting {
 fn scripted_lesson(lib: &Library, backend: &dyn ChatBackend) -> usize {
     let course = lib.get("probability").unwrap().course.clone();
     let mut lesson = Lesson::new(course, "outcomes").unwrap();
+    // The model words every move, so the load test measures real generation.
+    lesson.voice = tutor::tutor::contract::VoiceLevel::Free;
     let mut graded = 0;
     let mut sink = |ev: LessonEvent| {
         if matches!(ev, LessonEvent::Graded { .. }) {

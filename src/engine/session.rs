@@ -4,7 +4,9 @@
 //! The KV cache holds one llama.cpp sequence per [`CacheSlot`] (the lesson's conversation, and
 //! short judge/classifier calls), in one unified pool of cells. Each slot remembers exactly the
 //! tokens its sequence holds, so a request decodes only what follows its longest common prefix
-//! with that slot's cache, and a judge call never throws the lesson's cache away. When the pool
+//! with that slot's cache, and a judge call never throws the lesson's cache away. A lesson
+//! request drops the other slots' caches first, so the lesson's cells are always the front of
+//! the pool and its replies are exactly what a fresh cache gives. When the pool
 //! cannot hold a request next to the other slots' caches, the least recently used of those is
 //! dropped (never the request's own).
 
@@ -125,6 +127,25 @@ impl Session<'_> {
             );
             self.truncate(victim, 0)?;
         }
+    }
+
+    /// Drops every other slot's cache before the lesson decodes, so that the lesson's cells are
+    /// always cells `0..len` of the pool with nothing else in it, exactly as in a fresh cache.
+    ///
+    /// In the unified pool llama.cpp places a sequence's new cells in the first free ones, so a
+    /// judge call's cells would otherwise sit between the lesson's old and new cells; attention
+    /// then sums over the cells in another order and grouping, and greedy replies drift from what
+    /// a fresh cache gives (measured: 18 tokens in). The aux slot's cache thus lives until the
+    /// next lesson request: consecutive judge/classifier calls still share their prefix, and
+    /// the lesson's cache survives them.
+    fn keep_lesson_in_front(&mut self) -> Result<(), EngineError> {
+        let lesson = CacheSlot::Lesson.index();
+        for o in (0..N_SLOTS).filter(|&o| o != lesson) {
+            if !self.cached[o].is_empty() {
+                self.truncate(o, 0)?;
+            }
+        }
+        Ok(())
     }
 
     /// Tokens in the KV pool, all slots together.
@@ -273,6 +294,9 @@ impl Session<'_> {
             .take_while(|(a, b)| a == b)
             .count()
             .min(prompt.len().saturating_sub(1));
+        if s == CacheSlot::Lesson.index() {
+            self.keep_lesson_in_front()?;
+        }
         let reserve = self.reserve(p.max_tokens);
         self.make_room(s, lcp, prompt.len() - lcp + reserve)?;
         let lcp = self.truncate(s, lcp)?;
