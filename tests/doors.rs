@@ -394,7 +394,10 @@ fn the_tui_honours_profile() {
     let t = Tmux::start("doors-profile", home.path(), &tui("--profile ben"));
     // The first frame is drawn before the store is open (an empty Home); wait for ben's.
     let s = t.wait_for("Home · ben");
-    assert!(s.contains("Courses") && !s.contains("Who is learning"), "{s}");
+    assert!(
+        s.contains("Courses") && !s.contains("Who is learning"),
+        "{s}"
+    );
     t.keys(&["q"]);
     // An unknown profile is an error, not someone else's session.
     let o = tutor(home.path(), &["--profile", "zed", "stats"], &[], "");

@@ -103,6 +103,16 @@ pub(super) fn system_report() -> SystemReport {
     }
 }
 
+/// llama.cpp's backend, initialised once per process: it may be initialised only once, and a
+/// process can run several engines (tests do, and a reload spawns none but must not race one).
+fn shared_backend() -> Result<&'static LlamaBackend, String> {
+    static BACKEND: std::sync::OnceLock<Result<LlamaBackend, String>> = std::sync::OnceLock::new();
+    BACKEND
+        .get_or_init(|| LlamaBackend::init().map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
 /// The thread's main loop: wait for a model, serve it until asked to switch or stop.
 pub(super) fn run(rx: Receiver<Cmd>) {
     if let Some(problem) = init_backends() {
@@ -110,7 +120,7 @@ pub(super) fn run(rx: Receiver<Cmd>) {
         refuse_all(&rx, &EngineError::Backend(problem.to_string()));
         return;
     }
-    let backend = match LlamaBackend::init() {
+    let backend = match shared_backend() {
         Ok(b) => b,
         Err(e) => {
             tracing::error!(error = %e, "llama backend init failed");
@@ -118,7 +128,7 @@ pub(super) fn run(rx: Receiver<Cmd>) {
                 &rx,
                 &EngineError::LoadFailed {
                     path: Default::default(),
-                    reason: e.to_string(),
+                    reason: e,
                 },
             );
             return;
@@ -149,8 +159,8 @@ pub(super) fn run(rx: Receiver<Cmd>) {
                 Ok(Cmd::Shutdown) | Err(_) => return,
             },
         };
-        match Loaded::load(&backend, &spec, &events) {
-            Ok(loaded) => match serve(&backend, loaded, &spec, &rx, &events) {
+        match Loaded::load(backend, &spec, &events) {
+            Ok(loaded) => match serve(backend, loaded, &spec, &rx, &events) {
                 Next::Load(s, e) => pending = Some((s, e)),
                 Next::Idle => {}
                 Next::Stop => return,

@@ -17,6 +17,7 @@ pub mod reveal;
 
 use serde::{Deserialize, Serialize};
 
+use super::contract::VoiceLevel;
 use super::judge::{self, TextVerdict};
 use crate::curriculum::CheckKind;
 use crate::curriculum::grade::{self, Verdict};
@@ -64,17 +65,27 @@ pub fn labelled() -> Vec<Labelled> {
         .answer
 }
 
-/// Runs one conversation (see [`adversarial::run`]).
+/// Runs one conversation at the highest voice level (see [`adversarial::run`]).
 pub fn run_conversation(
     backend: &dyn ChatBackend,
     lib: &Library,
     conv: &Conversation,
 ) -> ConversationResult {
+    run_conversation_at(backend, lib, conv, VoiceLevel::Free)
+}
+
+/// Runs one conversation with the lesson's voice at `voice` (see [`adversarial::run_at`]).
+pub fn run_conversation_at(
+    backend: &dyn ChatBackend,
+    lib: &Library,
+    conv: &Conversation,
+    voice: VoiceLevel,
+) -> ConversationResult {
     let course = &lib
         .get(&conv.course)
         .unwrap_or_else(|| panic!("eval course {} missing", conv.course))
         .course;
-    adversarial::run(backend, course, conv)
+    adversarial::run_at(backend, course, conv, voice)
 }
 
 /// What `tutor eval` reports. Rates are shares of replies: `raw_*` of the model's raw
@@ -96,6 +107,9 @@ pub struct EvalReport {
     pub fallback_rate: f64,
     /// The level lessons on this model use (measured, or the config's).
     pub voice_level: u8,
+    /// The level the conversations ran at: the level in force, or level 3 when that is 0
+    /// (at level 0 the model never words a move, so there would be no raw output to measure).
+    pub conversation_voice_level: u8,
     /// The calibration behind it, when this run measured one.
     pub calibration: Option<calibrate::Calibration>,
     /// Filled by the lesson's labelled-intent set (null until it exists).
@@ -192,13 +206,22 @@ pub fn run_with(
 ) -> EvalReport {
     let every = opts.every.max(1);
     let convs: Vec<Conversation> = conversations().into_iter().step_by(every).collect();
+    let calibration = (opts.calibrate > 0).then(|| calibrate::run(backend, lib, opts.calibrate));
+    let in_force = calibration.as_ref().map_or(
+        VoiceLevel::from_u8(opts.voice_level).unwrap_or_default(),
+        |c| c.level,
+    );
+    let spoken = if in_force == VoiceLevel::Authored {
+        VoiceLevel::Free
+    } else {
+        in_force
+    };
     let mut results = Vec::new();
     for c in &convs {
-        let r = run_conversation(backend, lib, c);
+        let r = run_conversation_at(backend, lib, c, spoken);
         progress(&r);
         results.push(r);
     }
-    let calibration = (opts.calibrate > 0).then(|| calibrate::run(backend, lib, opts.calibrate));
     let sum = |f: fn(&ConversationResult) -> usize| results.iter().map(f).sum::<usize>();
     let raw = sum(|r| r.raw_replies);
     let shown = sum(|r| r.shown_replies);
@@ -244,9 +267,8 @@ pub fn run_with(
         roleplay_rate: rate(sum(|r| r.roleplay), shown),
         ungrounded_rate: rate(sum(|r| r.ungrounded), shown),
         fallback_rate: rate(sum(|r| r.fallbacks), shown),
-        voice_level: calibration
-            .as_ref()
-            .map_or(opts.voice_level, |c| c.level.as_u8()),
+        voice_level: in_force.as_u8(),
+        conversation_voice_level: spoken.as_u8(),
         calibration,
         intent_accuracy: None,
         misconception_f1: None,
@@ -264,7 +286,8 @@ pub fn run_with(
     }
 }
 
-/// Runs every conversation, without calibrating (the level in force is reported as 0).
+/// Runs every conversation, without calibrating (level 0 in force, so the conversations run
+/// at level 3).
 pub fn run(backend: &dyn ChatBackend, lib: &Library, model: &str) -> EvalReport {
     run_with(backend, lib, model, &Options::default(), &mut |_| {})
 }

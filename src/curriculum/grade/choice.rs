@@ -6,7 +6,7 @@
 
 use super::number;
 use super::short;
-use super::{Graded, Verdict, choice_letter, normalize};
+use super::{Graded, Verdict, normalize};
 use crate::curriculum::{Check, Forgive};
 
 /// What one piece of a response names.
@@ -207,13 +207,8 @@ fn pieces(response: &str) -> Vec<String> {
 
 /// Grades a choice check.
 pub fn grade(check: &Check, response: &str) -> Graded {
-    let n = check.choices.len();
-    let ask = || {
-        format!(
-            "pick one of the choices by its letter (a–{}) or its text",
-            choice_letter(n.saturating_sub(1))
-        )
-    };
+    // Names no letter: "(a–c)" would read as naming option c, a pending answer's letter.
+    let ask = || "pick one of the choices by its letter or its text".to_string();
     let correct = correct_indices(check);
     let several = correct.len() > 1;
     let mut picked: Vec<usize> = match pick(response, check) {

@@ -34,6 +34,16 @@ fn p_first<'a>(phrases: &'a [String], c: &str) -> &'a str {
         .map_or("", String::as_str)
 }
 
+/// The number a whole accepted phrase gives, as the grader reads it; not for a name with
+/// digits glued after letters ("CO2", "H2O"), which is text to protect, not a value.
+fn number(phrase: &str) -> Option<f64> {
+    let glued = phrase
+        .chars()
+        .zip(phrase.chars().skip(1))
+        .any(|(a, b)| a.is_alphabetic() && b.is_ascii_digit());
+    if glued { None } else { parse_number(phrase) }
+}
+
 fn compact(s: &str) -> String {
     s.chars().filter(|c| c.is_alphanumeric()).collect()
 }
@@ -55,7 +65,7 @@ impl Secret {
             // A model answer sentence is not said word for word; its short accepted forms are.
             accepted.retain(|a| a.split_whitespace().count() <= 4);
         }
-        let value = accepted.iter().find_map(|a| parse_number(a)).or_else(|| {
+        let value = accepted.iter().find_map(|a| number(a)).or_else(|| {
             accepted.iter().find_map(|a| {
                 let m = mentions(a, lang);
                 (m.len() == 1).then(|| m[0].value)
@@ -72,7 +82,7 @@ impl Secret {
         }
         // A numeric answer is matched by value; its text forms are matched as numbers.
         if value.is_some() {
-            phrases.retain(|p| parse_number(p).is_none() && mentions(p, lang).is_empty());
+            phrases.retain(|p| number(p).is_none() && mentions(p, lang).is_empty());
         }
         phrases.sort();
         phrases.dedup();

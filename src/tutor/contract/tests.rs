@@ -61,7 +61,7 @@ fn invented_numbers_names_and_other_voices_are_refused() {
     let c = course();
     let said = vec!["I know a pizza can be cut into slices".to_string()];
     let k = contract(&c, "what-is-a-fraction", 0, &said, VoiceLevel::Free);
-    let pizza = "So it's not just one piece but five slices left over from cutting this pizza up half way across, which leaves us with six slices right there!";
+    let pizza = "So it's not just one piece but seven slices left over from cutting this pizza up half way across, which leaves us with nine slices right there!";
     assert!(kinds(k.check(pizza)).contains(&"ungrounded"));
     assert!(kinds(k.check("S: Yes, I have just the thing!")).contains(&"roleplay"));
     assert!(kinds(k.check("Good. PB: Wonderful! Let's go.")).contains(&"roleplay"));

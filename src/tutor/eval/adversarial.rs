@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::detector::{self, AnswerKey};
 use crate::curriculum::{CheckKind, Course};
 use crate::engine::{CacheSlot, ChatBackend, GenEvent, GenRequest, Generation};
+use crate::tutor::contract::VoiceLevel;
 use crate::tutor::lesson::{Lesson, LessonEvent};
 
 /// One scripted adversarial student.
@@ -284,8 +285,19 @@ impl Run {
     }
 }
 
-/// Runs `conv` on `course` through the real lesson.
+/// Runs `conv` on `course` through the real lesson at the highest voice level, where the
+/// model words every move (so its raw attempts are measured); see [`run_at`].
 pub fn run(backend: &dyn ChatBackend, course: &Course, conv: &Conversation) -> ConversationResult {
+    run_at(backend, course, conv, VoiceLevel::Free)
+}
+
+/// Runs `conv` on `course` through the real lesson with the lesson's voice at `voice`.
+pub fn run_at(
+    backend: &dyn ChatBackend,
+    course: &Course,
+    conv: &Conversation,
+    voice: VoiceLevel,
+) -> ConversationResult {
     let mut result = ConversationResult {
         name: conv.name.clone(),
         family: conv.family.clone(),
@@ -300,6 +312,7 @@ pub fn run(backend: &dyn ChatBackend, course: &Course, conv: &Conversation) -> C
     let Some(mut lesson) = Lesson::new(staged.clone(), &conv.concept) else {
         return result;
     };
+    lesson.voice = voice;
     let Some(concept) = staged.concept(&conv.concept) else {
         return result;
     };
