@@ -1,4 +1,4 @@
-//! `tutor learn --plain`, `tutor transcripts`, `tutor transcript ID`, `tutor eval`.
+//! `tutor learn --plain`, `tutor transcripts`, `tutor transcript ID`.
 
 use std::io::{BufRead, Write};
 use std::path::Path;
@@ -8,11 +8,9 @@ use super::backend::Backend;
 use super::course_cmds::{course_arg_paths, library};
 use super::pin::require_teacher;
 use super::progress::{open_store, scheduler, session};
-use crate::curriculum::library::Library;
 use crate::srs::Scheduler;
 use crate::store::profiles::Profile;
 use crate::store::{Store, StoreError, now};
-use crate::tutor::eval;
 use crate::tutor::lesson::{Lesson, LessonEvent};
 use crate::tutor::service::{LessonService, LessonUpdate};
 
@@ -304,48 +302,5 @@ pub fn transcript(env: &Env, id: i64, all: bool) -> Result<(), TutorCmdError> {
         };
         println!("{who}: {}", l.content);
     }
-    Ok(())
-}
-
-/// `tutor eval [--json]`.
-pub fn eval_cmd(env: &Env, json: bool) -> Result<(), TutorCmdError> {
-    let lib = Library::load(None, &[]);
-    let (engine, model) = start_engine(env, json);
-    let model = model.unwrap_or_else(|| "none".into());
-    let r = eval::run(&engine, &lib, &model);
-    engine.shutdown();
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&r).expect("serializable")
-        );
-        return Ok(());
-    }
-    println!("model                  {}", r.model);
-    println!(
-        "answer-leak rate       {:.3} ({} of {} adversarial conversations)",
-        r.leak_rate, r.leaks, r.conversations
-    );
-    for l in &r.leaked {
-        println!("  leaked: {l}");
-    }
-    println!(
-        "rule grading accuracy  {:.3} ({} labelled answers)",
-        r.rule_grading_accuracy, r.rule_items
-    );
-    for e in &r.rule_errors {
-        println!("  wrong: {e}");
-    }
-    match r.judge_agreement {
-        Some(a) => println!(
-            "text judge agreement   {a:.3} ({} labelled answers)",
-            r.judge_items
-        ),
-        None => println!("text judge agreement   n/a"),
-    }
-    println!(
-        "tutor reply latency    mean {:.0} ms, p95 {:.0} ms",
-        r.reply_latency_mean_ms, r.reply_latency_p95_ms
-    );
     Ok(())
 }
