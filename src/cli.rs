@@ -214,6 +214,14 @@ pub enum Command {
         /// Repetitions of the throughput measurement (median reported).
         #[arg(long, default_value_t = 3)]
         reps: usize,
+        /// Voice level of the lesson scenario (default 3: the model speaks every turn, the
+        /// prompt cache's hardest case; 0 runs the teacher's text with judge calls only).
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(0..=3))]
+        lesson_voice: u8,
+        /// Empty the prompt cache before every lesson turn (what each turn cost before prompts
+        /// were laid out for the cache), for a before/after comparison.
+        #[arg(long)]
+        cold: bool,
     },
 }
 

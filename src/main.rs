@@ -63,7 +63,12 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             command: ModelCommand::Info { path, json },
         }) => engine_cmds::model_info(&env, path, json)?,
         Some(Command::Doctor { backends_dir }) => engine_cmds::doctor(&env, backends_dir),
-        Some(Command::Bench { json, reps }) => engine_cmds::bench(&env, json, reps)?,
+        Some(Command::Bench {
+            json,
+            reps,
+            lesson_voice,
+            cold,
+        }) => engine_cmds::bench(&env, json, reps, lesson_voice, cold)?,
         Some(Command::Check { paths, strict }) => {
             if !course_cmds::check(&paths, strict) {
                 return Ok(ExitCode::FAILURE);

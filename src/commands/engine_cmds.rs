@@ -11,6 +11,7 @@ use crate::engine::{
     self, CacheSlot, ChatBackend, ChatMessage, EngineHandle, GenEvent, GenParams, GenRequest,
     cpu_variant, gguf,
 };
+use crate::tutor::contract::VoiceLevel;
 use crate::tutor::{eval, voice};
 
 /// Command failures.
@@ -301,6 +302,9 @@ pub struct BenchReport {
     /// student's line to the first thing shown.
     pub lesson_ttft_turn1_ms: f64,
     pub lesson_ttft_turn12_ms: f64,
+    /// The lesson's voice level, and whether the cache was emptied before every turn.
+    pub lesson_voice_level: u8,
+    pub lesson_cold: bool,
     pub lesson_ttft_ms: Vec<f64>,
     /// Per turn: lesson-slot prompt tokens, tokens decoded, tokens new in the turn.
     pub lesson_prompt_tokens: Vec<usize>,
@@ -341,7 +345,13 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 /// `tutor bench`: throughput on random tokens, then a scripted ten-turn conversation.
-pub fn bench(env: &Env, json: bool, reps: usize) -> Result<(), EngineCmdError> {
+pub fn bench(
+    env: &Env,
+    json: bool,
+    reps: usize,
+    lesson_voice: u8,
+    cold: bool,
+) -> Result<(), EngineCmdError> {
     let spec = env.model_spec()?;
     let engine = EngineHandle::spawn();
     let info = engine.load_blocking(spec.clone())?;
@@ -371,7 +381,8 @@ pub fn bench(env: &Env, json: bool, reps: usize) -> Result<(), EngineCmdError> {
         messages.push(ChatMessage::assistant(reply.trim()));
         last = Some(stats);
     }
-    let lesson = lesson_bench::run(&engine)?;
+    let voice = VoiceLevel::from_u8(lesson_voice).unwrap_or(VoiceLevel::Free);
+    let lesson = lesson_bench::run(&engine, voice, cold)?;
     engine.shutdown();
     let last = last.unwrap_or_default();
     let report = BenchReport {
@@ -387,6 +398,8 @@ pub fn bench(env: &Env, json: bool, reps: usize) -> Result<(), EngineCmdError> {
         reps,
         lesson_ttft_turn1_ms: lesson.turns.first().map_or(0.0, |t| t.ttft_ms),
         lesson_ttft_turn12_ms: lesson.turns.last().map_or(0.0, |t| t.ttft_ms),
+        lesson_voice_level: lesson.voice_level,
+        lesson_cold: lesson.cold,
         lesson_ttft_ms: lesson.turns.iter().map(|t| t.ttft_ms).collect(),
         lesson_prompt_tokens: lesson.turns.iter().map(|t| t.prompt_tokens).collect(),
         lesson_prefill_tokens: lesson.turns.iter().map(|t| t.prefill_tokens).collect(),
@@ -564,8 +577,15 @@ pub fn eval_cmd(
 fn print_lesson(r: &BenchReport) {
     let l = &r.lesson;
     println!(
-        "lesson           {} / {} (scripted student)",
-        l.course, l.concept
+        "lesson           {} / {} (scripted student, voice level {}{})",
+        l.course,
+        l.concept,
+        l.voice_level,
+        if l.cold {
+            ", cache emptied every turn"
+        } else {
+            ""
+        }
     );
     println!("  turn  prompt  prefill  new  aux-prefill  ttft ms  moves (0 = the opening move)");
     for t in std::iter::once(&l.open).chain(&l.turns) {

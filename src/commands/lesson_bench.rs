@@ -18,6 +18,7 @@ use serde::Serialize;
 use crate::curriculum::library::Library;
 use crate::engine::record::{Call, Recording};
 use crate::engine::{CacheSlot, ChatMessage, EngineError, EngineHandle};
+use crate::tutor::contract::VoiceLevel;
 use crate::tutor::lesson::{Lesson, LessonEvent};
 
 /// The bundled course and concept the scenario teaches.
@@ -77,6 +78,10 @@ pub struct TurnReport {
 /// The whole scenario.
 #[derive(Debug, Clone, Serialize)]
 pub struct LessonBench {
+    /// The voice level the lesson ran at.
+    pub voice_level: u8,
+    /// The cache was emptied before every turn.
+    pub cold: bool,
     pub course: String,
     pub concept: String,
     /// The opening move (before the student says anything).
@@ -100,18 +105,27 @@ pub enum LessonBenchError {
 }
 
 /// Runs the scenario on `engine` (a model must be loaded); clears its cache first.
-pub fn run(engine: &EngineHandle) -> Result<LessonBench, LessonBenchError> {
+/// The lesson runs at `voice`; with `cold` the cache is emptied before every turn.
+pub fn run(
+    engine: &EngineHandle,
+    voice: VoiceLevel,
+    cold: bool,
+) -> Result<LessonBench, LessonBenchError> {
     let course = Library::load(None, &[])
         .get(COURSE)
         .map(|e| e.course.clone())
         .ok_or(LessonBenchError::NoCourse)?;
     let mut lesson = Lesson::new(course, CONCEPT).ok_or(LessonBenchError::NoCourse)?;
+    lesson.voice = voice;
     engine.clear_cache();
     reset_peak_rss();
     let backend = Recording::new(engine.clone());
     let mut steps = Vec::with_capacity(SCRIPT.len() + 1);
     steps.push(step(&backend, 0, "", |sink| lesson.begin(&backend, sink)));
     for (i, line) in SCRIPT.iter().enumerate() {
+        if cold {
+            engine.clear_cache();
+        }
         steps.push(step(&backend, i + 1, line, |sink| {
             lesson.student(line, &backend, sink)
         }));
@@ -148,6 +162,8 @@ pub fn run(engine: &EngineHandle) -> Result<LessonBench, LessonBenchError> {
         t.lesson_calls == 0 || t.prefill_tokens as f64 <= PREFILL_GOAL * t.new_tokens as f64
     });
     Ok(LessonBench {
+        voice_level: voice.as_u8(),
+        cold,
         course: COURSE.into(),
         concept: CONCEPT.into(),
         open,
