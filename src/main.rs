@@ -15,8 +15,13 @@ fn main() -> std::process::ExitCode {
     // Handled before anything else (config, logging) so it depends on nothing but the file.
     let mut args = std::env::args_os().skip(1);
     if args.next().as_deref() == Some(std::ffi::OsStr::new(PROBE_SUBCOMMAND)) {
-        let code = match args.next() {
-            Some(file) => probe::run(std::path::Path::new(&file)),
+        let mut next = args.next();
+        let score_only = next.as_deref() == Some(std::ffi::OsStr::new(probe::SCORE_ONLY));
+        if score_only {
+            next = args.next();
+        }
+        let code = match next {
+            Some(file) => probe::run(std::path::Path::new(&file), score_only),
             None => probe::exit::LOAD_FAILED,
         };
         return std::process::ExitCode::from(u8::try_from(code).unwrap_or(1));

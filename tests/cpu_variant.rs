@@ -125,6 +125,17 @@ fn a_crashing_variant_is_rejected_and_the_app_falls_back() {
         "{rejected:?}"
     );
 
+    // Only the best supported variants run their kernels: once one passes, the lower ones
+    // (x64, the baseline every x86-64 CPU runs, included) are not needed.
+    let t = text(&tutor(home.path(), backends.path(), &["doctor"], ""));
+    if !chosen.contains("x64 ") {
+        assert!(
+            t.lines()
+                .any(|l| l.contains(" x64 ") && l.contains("not run: a higher-scoring")),
+            "{t}"
+        );
+    }
+
     // Paid once: the second start reads the verdict.
     let (again, _) = doctor(home.path(), backends.path());
     assert!(again.contains("cached"), "{again}");

@@ -245,7 +245,7 @@ fn print_cpu_variant(sel: &cpu_variant::Selection) {
     for v in &sel.verdicts {
         let label = match &v.outcome {
             o if o.is_rejection() => "rejected",
-            cpu_variant::Outcome::Unsupported => "skipped ",
+            cpu_variant::Outcome::Unsupported | cpu_variant::Outcome::NotNeeded => "skipped ",
             _ => "passed  ",
         };
         println!(

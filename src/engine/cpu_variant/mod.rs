@@ -3,10 +3,11 @@
 //! The build ships one CPU backend per instruction-set level (`libggml-cpu-haswell.so`,
 //! `-skylakex`, `-sapphirerapids`, ...). llama.cpp picks the one whose `ggml_backend_score`
 //! (CPUID only) is highest and trusts it; on a VM that advertises AMX or AVX-512 it cannot run,
-//! the first lesson dies with SIGILL. So before a variant is trusted in-process, each one is
-//! run in a child process (`tutor __probe-cpu-variant FILE`, see [`probe`]) on real kernels;
-//! the best-scoring variant that passes is chosen, and the others are remembered with the
-//! reason they were rejected.
+//! the first lesson dies with SIGILL. So before a variant is trusted in-process, it is run in a
+//! child process (`tutor __probe-cpu-variant FILE`, see [`probe`]) on real kernels: first every
+//! variant's score is read (one child each, all at once, loading only), then the supported ones
+//! run their kernels best score first until one passes. That one is chosen; the ones that
+//! failed are remembered with the reason, the lower ones as not needed.
 //!
 //! The verdict is cached under the state dir, in a directory named after a hash of the CPU
 //! (`/proc/cpuinfo` model name and flags), the probing binary and the variant files (name, size,
@@ -68,12 +69,14 @@ pub enum Outcome {
     Failed { code: i32, message: String },
     /// The child did not finish in time.
     TimedOut,
+    /// Its kernels were not run: a higher-scoring variant passed first.
+    NotNeeded,
 }
 
 impl Outcome {
     /// Rejected after running (not merely unsupported by CPUID).
     pub fn is_rejection(&self) -> bool {
-        !matches!(self, Self::Passed | Self::Unsupported)
+        !matches!(self, Self::Passed | Self::Unsupported | Self::NotNeeded)
     }
 }
 
@@ -85,6 +88,7 @@ impl std::fmt::Display for Outcome {
             Self::Crashed { signal } => write!(f, "crashed ({})", signal_name(*signal)),
             Self::Failed { code, message } => write!(f, "failed (exit {code}): {message}"),
             Self::TimedOut => write!(f, "did not finish in {} s", PROBE_TIMEOUT.as_secs()),
+            Self::NotNeeded => f.write_str("not run: a higher-scoring variant passed"),
         }
     }
 }
@@ -368,7 +372,7 @@ pub fn select(
             return sel;
         };
         let started = Instant::now();
-        sel.verdicts = probe_all(exe, &variants);
+        sel.verdicts = probe_best(exe, &variants);
         sel.probe_ms = started.elapsed().as_secs_f64() * 1000.0;
         sel.chosen = best(&sel.verdicts);
         sel.how = How::Probed;
@@ -487,11 +491,42 @@ fn link(target: &Path, at: &Path) -> std::io::Result<()> {
     std::fs::copy(target, at).map(|_| ())
 }
 
-/// Probes every variant in its own child process (all at once) and collects the verdicts.
-fn probe_all(exe: &Path, variants: &[&Module]) -> Vec<Verdict> {
+/// Probes the variants in two steps: every library's score in its own child process (all at
+/// once: loading only), then the kernels of the supported ones, best score first, one child at
+/// a time, until one passes; the rest are [`Outcome::NotNeeded`]. So a machine pays for the
+/// full probe of one variant, plus one more per variant that fails.
+fn probe_best(exe: &Path, variants: &[&Module]) -> Vec<Verdict> {
+    let mut verdicts = probe_each(exe, variants, true);
+    let mut order: Vec<usize> = (0..verdicts.len())
+        .filter(|&i| verdicts[i].outcome == Outcome::Passed)
+        .collect();
+    order.sort_by(|&a, &b| {
+        let score = |i: usize| verdicts[i].score.unwrap_or(1);
+        score(b)
+            .cmp(&score(a))
+            .then_with(|| verdicts[a].variant.cmp(&verdicts[b].variant))
+    });
+    let mut found = false;
+    for i in order {
+        if found {
+            verdicts[i].outcome = Outcome::NotNeeded;
+            continue;
+        }
+        let full = probe_each(exe, &[variants[i]], false).remove(0);
+        verdicts[i].ms += full.ms;
+        verdicts[i].outcome = full.outcome;
+        found = verdicts[i].outcome == Outcome::Passed;
+    }
+    verdicts
+}
+
+/// Probes each variant in its own child process (all at once) and collects the verdicts; with
+/// `score_only` the children only load the library and report its score ([`Outcome::Passed`]
+/// then means "loaded and supported").
+fn probe_each(exe: &Path, variants: &[&Module], score_only: bool) -> Vec<Verdict> {
     let children: Vec<_> = variants
         .iter()
-        .map(|m| (m, Instant::now(), spawn_probe(exe, &m.path)))
+        .map(|m| (m, Instant::now(), spawn_probe(exe, &m.path, score_only)))
         .collect();
     children
         .into_iter()
@@ -514,7 +549,7 @@ fn probe_all(exe: &Path, variants: &[&Module]) -> Vec<Verdict> {
                 outcome,
                 ms: started.elapsed().as_secs_f64() * 1000.0,
             };
-            tracing::info!(variant = %v.variant, score = ?v.score, outcome = %v.outcome, ms = v.ms, "CPU variant probe");
+            tracing::info!(variant = %v.variant, score = ?v.score, outcome = %v.outcome, ms = v.ms, score_only, "CPU variant probe");
             v
         })
         .collect()
@@ -524,7 +559,7 @@ fn probe_all(exe: &Path, variants: &[&Module]) -> Vec<Verdict> {
 pub fn probe_dir(exe: &Path, dir: &Path) -> Vec<Verdict> {
     let mods = modules(dir);
     let variants: Vec<&Module> = mods.iter().filter(|m| m.variant.is_some()).collect();
-    probe_all(exe, &variants)
+    probe_each(exe, &variants, false)
 }
 
 struct Running {
@@ -533,9 +568,10 @@ struct Running {
     stderr: std::thread::JoinHandle<String>,
 }
 
-fn spawn_probe(exe: &Path, file: &Path) -> std::io::Result<Running> {
+fn spawn_probe(exe: &Path, file: &Path, score_only: bool) -> std::io::Result<Running> {
     let mut child = Command::new(exe)
         .arg(PROBE_SUBCOMMAND)
+        .args(score_only.then_some(probe::SCORE_ONLY))
         .arg(file)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -590,6 +626,7 @@ fn finish(mut r: Running) -> (Option<i64>, Outcome) {
     }
     let outcome = match status.code() {
         Some(probe::exit::PASSED) if out.lines().any(|l| l.starts_with("ok")) => Outcome::Passed,
+        Some(probe::exit::SCORED) => Outcome::Passed,
         Some(probe::exit::UNSUPPORTED) => Outcome::Unsupported,
         code => Outcome::Failed {
             code: code.unwrap_or(-1),

@@ -11,7 +11,8 @@
 //! variant that runs but computes garbage is rejected too.
 //!
 //! Protocol: stdout gets `score N` (or `score none`) and then `ok`; the exit code says the rest
-//! (see [`exit`]).
+//! (see [`exit`]). With `--score-only` the child stops after the score (the parent orders the
+//! variants by it and then runs the kernels of the best ones only, until one passes).
 
 use std::ffi::{CString, c_int, c_void};
 use std::io::Write;
@@ -32,7 +33,12 @@ pub mod exit {
     pub const WRONG_RESULT: i32 = 12;
     /// The probe could not set up its graph (out of memory, no device).
     pub const SETUP_FAILED: i32 = 13;
+    /// `--score-only`: the library loaded and claims a non-zero score; no kernel was run.
+    pub const SCORED: i32 = 14;
 }
+
+/// The flag that stops the child after the score.
+pub const SCORE_ONLY: &str = "--score-only";
 
 const K: i64 = 256;
 const N: i64 = 64;
@@ -48,8 +54,9 @@ const WEIGHT_TYPES: [(sys::ggml_type, &str); 7] = [
     (sys::GGML_TYPE_Q6_K, "q6_k"),
 ];
 
-/// Runs the probe on `file`; returns the process exit code.
-pub fn run(file: &Path) -> i32 {
+/// Runs the probe on `file` (only up to the score with `score_only`); returns the process exit
+/// code.
+pub fn run(file: &Path, score_only: bool) -> i32 {
     let mut out = std::io::stdout().lock();
     // SAFETY: loading a shared library runs its initialisers; that is exactly what the probe
     // is for, and it runs in a throw-away process.
@@ -73,6 +80,9 @@ pub fn run(file: &Path) -> i32 {
     let _ = out.flush();
     if score == Some(0) {
         return exit::UNSUPPORTED;
+    }
+    if score_only {
+        return exit::SCORED;
     }
     let Some(path) = file.to_str().and_then(|s| CString::new(s).ok()) else {
         eprintln!("the path {} is not valid UTF-8", file.display());
