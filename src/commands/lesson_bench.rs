@@ -10,7 +10,7 @@
 //! longer messages), the text that was already there is kept, and the model's tokenizer counts
 //! what the rest adds. An ideal cache decodes only those tokens, whatever the prompt layout.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -255,43 +255,66 @@ fn new_tokens(
 
 /// `messages` with everything that is new since `prev_messages` + `prev_reply` removed: a message
 /// equal to an earlier one (or to a prefix of the previous reply) stays whole; in a longer message
-/// only the lines seen before stay; a one-line message never seen before goes.
+/// only the lines seen before stay; a one-line message never seen before goes. Old text is
+/// counted as often as it was there: a line seen once and now present twice (a check posed
+/// again) is old once and new once, since a cache can only reuse what it holds.
 fn old_part(
     prev_messages: &[ChatMessage],
     prev_reply: &str,
     messages: &[ChatMessage],
 ) -> Vec<ChatMessage> {
     let mut unmatched: Vec<&ChatMessage> = prev_messages.iter().collect();
-    let old_lines: HashSet<&str> = prev_messages
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for l in prev_messages
         .iter()
         .flat_map(|m| m.content.lines())
         .chain(prev_reply.lines())
         .map(str::trim)
         .filter(|l| !l.is_empty())
-        .collect();
+    {
+        *seen.entry(l).or_default() += 1;
+    }
     let reply = prev_reply.trim();
+    // Whole messages first, so that their lines are not also spent on partial matches.
+    let whole: Vec<bool> = messages
+        .iter()
+        .map(|m| {
+            if let Some(i) = unmatched.iter().position(|p| *p == m) {
+                unmatched.remove(i);
+                return true;
+            }
+            let content = m.content.trim();
+            m.role == crate::engine::Role::Assistant
+                && !content.is_empty()
+                && reply.starts_with(content)
+        })
+        .collect();
+    for m in messages.iter().zip(&whole).filter(|(_, w)| **w) {
+        for l in m.0.content.lines().map(str::trim) {
+            if let Some(n) = seen.get_mut(l) {
+                *n = n.saturating_sub(1);
+            }
+        }
+    }
     let mut out = Vec::new();
-    for m in messages {
-        if let Some(i) = unmatched.iter().position(|p| *p == m) {
-            unmatched.remove(i);
+    for (m, whole) in messages.iter().zip(whole) {
+        if whole {
             out.push(m.clone());
             continue;
         }
-        let content = m.content.trim();
-        if m.role == crate::engine::Role::Assistant
-            && !content.is_empty()
-            && reply.starts_with(content)
-        {
-            out.push(m.clone());
-            continue;
-        }
-        if content.lines().count() < 2 {
+        if m.content.trim().lines().count() < 2 {
             continue;
         }
         let kept: Vec<&str> = m
             .content
             .lines()
-            .filter(|l| old_lines.contains(l.trim()))
+            .filter(|l| match seen.get_mut(l.trim()) {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    true
+                }
+                _ => false,
+            })
             .collect();
         if !kept.is_empty() {
             out.push(ChatMessage {
@@ -346,6 +369,29 @@ mod tests {
                 ChatMessage::system("Rules: ask.\nNotes: halves."),
                 ChatMessage::user("hint"),
                 ChatMessage::assistant("What is the bottom number?"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_line_seen_once_is_old_only_once() {
+        let check = "Which number is the denominator?\nA) 3\nB) 5";
+        let prev = vec![
+            ChatMessage::system("Rules: ask."),
+            ChatMessage::assistant(check),
+        ];
+        let now = vec![
+            ChatMessage::system("Rules: ask."),
+            ChatMessage::assistant(check),
+            ChatMessage::user("football?"),
+            ChatMessage::assistant(format!("Let's stay on fractions.\n{check}")),
+        ];
+        let old = old_part(&prev, "", &now);
+        assert_eq!(
+            old,
+            vec![
+                ChatMessage::system("Rules: ask."),
+                ChatMessage::assistant(check),
             ]
         );
     }
