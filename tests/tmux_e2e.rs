@@ -271,3 +271,89 @@ fn sigterm_restores_the_terminal() {
         "the alternate screen was left"
     );
 }
+
+/// Issue 10's pizza conversation, replayed in the TUI with the model speaking freely
+/// (`TUTOR_VOICE=free`, the level where a 135M model once taught "five slices ... six slices"):
+/// no tutor line the student saw names a number that neither the concept's own course text nor
+/// the student said. Checked with the eval's independent detector, not the lesson's contract.
+#[test]
+fn the_pizza_lesson_shows_no_invented_numbers() {
+    use tutor::tutor::eval::detector::{invented_numbers, numbers_named};
+    let home = tempfile::tempdir().unwrap();
+    let t = Tmux::start("tutor-e2e-pizza", home.path(), "");
+    t.wait_for("Model: ready", 60);
+    t.keys(&["m"]);
+    t.wait_for("What is a fraction?", 10);
+    t.keys(&["Enter"]);
+    t.wait_for("tutor:", 20);
+    t.wait_idle(90);
+    let said = [
+        "I know a pizza can be cut into slices",
+        "Each slice is a part of the whole",
+        "So if I cut it into more slices each one is smaller",
+    ];
+    for line in said {
+        t.type_line(line);
+        std::thread::sleep(Duration::from_millis(300));
+        t.wait_idle(120);
+    }
+    t.keys(&["Escape"]);
+    t.wait_for("Course map", 10);
+    t.keys(&["Escape"]);
+    t.wait_for("Courses", 10);
+    t.keys(&["q"]);
+    terminal_modes_after_exit(home.path());
+
+    // The ground: the concept's table in the course file, the course title, the student's words.
+    let course: toml::Value = toml::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("curricula/fractions.toml"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let concept = course["concept"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"].as_str() == Some("what-is-a-fraction"))
+        .expect("the concept is in the bundled course");
+    let mut ground = numbers_named(&toml::to_string(concept).unwrap());
+    ground.extend(numbers_named(course["course"]["title"].as_str().unwrap()));
+    for s in said {
+        ground.extend(numbers_named(s));
+    }
+
+    let list = Command::new(env!("CARGO_BIN_EXE_tutor"))
+        .args(["transcripts"])
+        .env("TUTOR_HOME", home.path())
+        .env("USER", "e2e")
+        .output()
+        .unwrap();
+    let list = String::from_utf8_lossy(&list.stdout).into_owned();
+    let id = list
+        .split_whitespace()
+        .next()
+        .unwrap_or_else(|| panic!("one lesson listed:\n{list}"));
+    let shown = Command::new(env!("CARGO_BIN_EXE_tutor"))
+        .args(["transcript", id])
+        .env("TUTOR_HOME", home.path())
+        .env("USER", "e2e")
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&shown.stdout).into_owned();
+    println!("{shown}");
+    let tutor_lines: Vec<&str> = shown.lines().filter(|l| l.starts_with("tutor")).collect();
+    assert!(
+        shown.lines().filter(|l| l.starts_with("student:")).count() == said.len()
+            && tutor_lines.len() > said.len(),
+        "the tutor answered every line:\n{shown}"
+    );
+    for l in tutor_lines {
+        let invented = invented_numbers(l, &ground);
+        assert!(
+            invented.is_empty(),
+            "invented numbers {invented:?} in {l:?}\n(ground {ground:?})"
+        );
+    }
+}
