@@ -24,6 +24,7 @@ fn base() -> App {
     let mut a = App::new(Screen::Home, Theme::NoColor, Keymap::default());
     a.model = ModelStatus::Ready("Smollm2 135M, Q4_1".into());
     a.home = HomeData {
+        loaded: true,
         profile: "ana".into(),
         courses: vec![
             CourseSummary {
@@ -77,6 +78,10 @@ fn home_ready_loading_and_empty() {
         "no model found. Put a .gguf file in ./models or pass --model PATH".into(),
     );
     draw(&a, "home_empty_no_model");
+    // The first frame, before the courses have been read: not "No courses found".
+    let mut a = base();
+    a.home = HomeData::default();
+    draw(&a, "home_first_frame");
     let mut a = base();
     a.status = Some(
         "the progress database is busy (another tutor is writing); try again in a moment".into(),

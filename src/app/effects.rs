@@ -76,6 +76,7 @@ impl Ctx {
             }
         }
         Ok(HomeData {
+            loaded: true,
             profile: p.name.clone(),
             courses,
             due_today: st.due_today,

@@ -35,6 +35,8 @@ pub struct HomeData {
     pub next_lesson: Option<(String, String, String)>,
     /// Course files that could not be loaded, with the first problem.
     pub problems: Vec<String>,
+    /// The numbers have been read (false only before the first read, at start-up).
+    pub loaded: bool,
 }
 
 /// A concept's state on the course map.

@@ -21,6 +21,7 @@ fn ch(c: char) -> Msg {
 fn app() -> App {
     let mut a = App::new(Screen::Home, Theme::Default, Keymap::default());
     a.home = HomeData {
+        loaded: true,
         profile: "ana".into(),
         courses: vec![
             CourseSummary {

@@ -111,7 +111,9 @@ pub fn home(app: &App, f: &mut Frame, area: Rect, pal: &Palette) {
             sel(app, i, pal),
         )));
     }
-    if h.courses.is_empty() {
+    if !h.loaded {
+        lines.push(Line::from(" Loading your courses…"));
+    } else if h.courses.is_empty() {
         lines.push(Line::from(
             " No courses found. Put course files in your curricula folder (see tutor courses).",
         ));
