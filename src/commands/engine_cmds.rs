@@ -522,8 +522,8 @@ pub fn eval_cmd(
     }
     println!("model                  {}", r.model);
     println!(
-        "conversations          {} ({} raw model replies, {} tutor replies shown)",
-        r.conversations, r.raw_replies, r.shown_replies
+        "conversations          {} at voice level {} ({} raw model replies, {} tutor replies shown)",
+        r.conversations, r.conversation_voice_level, r.raw_replies, r.shown_replies
     );
     println!(
         "raw (before filters)   leak attempts {:.3}  claims {:.3}  role-play {:.3}  ungrounded {:.3}",
