@@ -17,8 +17,8 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 
-use super::report::{Gap, Report};
 use super::decimal::number_with_tolerance;
+use super::report::{Gap, Report};
 use super::{Answer, ImportError, Item, NumValue, Options, Source, Weighted, text};
 use crate::curriculum::{MAX_FIELD_CHARS, Severity, load_str, validate::valid_id};
 
@@ -480,7 +480,9 @@ fn map_item(item: Item, ids: &mut HashSet<String>) -> Result<(CheckOut, Dropped)
                 if let Some(a) = alts.iter().find(|a| a.contains('|')) {
                     return Err((
                         Gap::Unreadable,
-                        format!("the blank's answer {a:?} contains '|', which separates alternatives"),
+                        format!(
+                            "the blank's answer {a:?} contains '|', which separates alternatives"
+                        ),
                     ));
                 }
                 check.blanks.push(alts.join("|"));
@@ -499,7 +501,10 @@ fn map_item(item: Item, ids: &mut HashSet<String>) -> Result<(CheckOut, Dropped)
             ("choice", Some(i)) if check.choice_feedback[i].is_empty() => {
                 check.choice_feedback[i] = feedback.clone();
             }
-            _ => unplaced.push(format!("for {answer:?}: no place for it on a {} check", check.kind)),
+            _ => unplaced.push(format!(
+                "for {answer:?}: no place for it on a {} check",
+                check.kind
+            )),
         }
     }
     if check.choice_feedback.iter().all(|f| f.trim().is_empty()) {
