@@ -55,6 +55,18 @@ fn not_mapped(imported: &Imported) -> Vec<(String, Gap)> {
         .collect()
 }
 
+/// The detail of the report line for a part dropped from the item at `origin_suffix`.
+fn dropped_line(imported: &Imported, origin_suffix: &str, gap: Gap) -> String {
+    imported
+        .report
+        .files
+        .iter()
+        .flat_map(|f| f.lines.iter())
+        .find(|l| l.kept && l.origin.ends_with(origin_suffix) && l.gap == gap)
+        .map(|l| l.detail.clone())
+        .unwrap_or_else(|| panic!("no {gap:?} line for {origin_suffix}"))
+}
+
 fn dropped(imported: &Imported, origin_suffix: &str) -> Vec<Gap> {
     imported
         .report
@@ -75,7 +87,7 @@ fn gift_numeric_tolerances_ranges_weights_and_html_feedback() {
         (grant.kind, grant.answer.as_str()),
         (CheckKind::Numeric, "1822")
     );
-    // {#3.1415:0.0005}. keeps its tolerance; {#3.141..3.142}. becomes the same interval.
+    // {#3.1415:0.0005}. keeps its tolerance; {#3.141..3.142}. becomes the format's range.
     let pi = check(&course, "what-is-the-value-of-pi-to-3-decimal");
     assert_eq!((pi.answer.as_str(), pi.tolerance), ("3.1415", Some(0.0005)));
     assert_eq!(
@@ -83,10 +95,13 @@ fn gift_numeric_tolerances_ranges_weights_and_html_feedback() {
         "What is the value of pi (to 3 decimal places)? _____."
     );
     let pi_range = check(&course, "what-is-the-value-of-pi-to-3-decimal-2");
+    // The range's ends as the file writes them (decimal text, not a constant for pi).
+    let ends: Vec<f64> = ["3.141", "3.142"].map(|e| e.parse().unwrap()).to_vec();
     assert_eq!(
-        (pi_range.answer.as_str(), pi_range.tolerance),
-        ("3.1415", Some(0.0005))
+        (pi_range.answer.as_str(), pi_range.min, pi_range.max),
+        ("3.1415", Some(ends[0]), Some(ends[1]))
     );
+    assert_eq!(pi_range.tolerance, None);
     assert!(grade::grade(pi_range, "3.1412").is_correct());
     assert!(grade::grade(pi_range, "3.1419").is_correct());
     assert_eq!(grade::grade(pi_range, "3.143"), Verdict::Incorrect);
@@ -97,14 +112,17 @@ fn gift_numeric_tolerances_ranges_weights_and_html_feedback() {
     );
     // {#1..5}: every number from 1 to 5, nothing outside.
     let one_to_five = check(&course, "give-me-a-number-from-1-to-5");
+    assert_eq!((one_to_five.min, one_to_five.max), (Some(1.0), Some(5.0)));
     for ok in ["1", "3", "5", "2.5"] {
         assert!(grade::grade(one_to_five, ok).is_correct(), "{ok}");
     }
     for bad in ["0.9", "5.1", "-1"] {
         assert_eq!(grade::grade(one_to_five, bad), Verdict::Incorrect, "{bad}");
     }
-    // [html] question with per-answer feedback: the right answer's feedback is the explanation,
-    // the wrong answers' feedback is reported as dropped.
+    // [html] question with per-answer feedback: the right answer's feedback is the explanation.
+    // The feedback for the wrong answers 5 and 23 says "il y a neuf (9) principes": as
+    // common wrong answers they would give the answer away, so the validator refuses them and
+    // the report says why.
     let grasp = check(&course, "combien-de-principes-grasp-y-a-t-il");
     assert_eq!(grasp.prompt, "Combien de principes GRASP y a-t-il?");
     assert_eq!(grasp.answer, "9");
@@ -113,6 +131,13 @@ fn gift_numeric_tolerances_ranges_weights_and_html_feedback() {
         "Correct. Il y a neuf (9) principes GRASP."
     );
     assert_eq!(dropped(&imp, ":23"), vec![Gap::WrongAnswerFeedback]);
+    assert!(grasp.wrong.is_empty());
+    let line = dropped_line(&imp, ":23", Gap::WrongAnswerFeedback);
+    assert!(
+        line.contains("wrong answer \"5\" gives away the answer")
+            && line.contains("wrong answer \"23\" gives away the answer"),
+        "{line}"
+    );
     // {# =1822:0 =%50%1822:2}: the full-credit answer, partial credit reported.
     assert_eq!(dropped(&imp, ":19"), vec![Gap::PartialCredit]);
     assert_eq!(course.checks().count(), 10);
@@ -143,6 +168,19 @@ fn gift_choices_short_answers_true_false_escapes_and_what_does_not_map() {
     let feedback = check(&course, "what-s-the-answer-to-this-multiple");
     assert_eq!(feedback.answer, "right answer");
     assert_eq!(feedback.explanation, "Very good!");
+    // Per-answer feedback on wrong choices: shown when that choice is picked.
+    assert_eq!(
+        feedback.choice_feedback,
+        vec![
+            "feedback comment on the wrong answer",
+            "feedback comment on this wrong answer",
+            ""
+        ]
+    );
+    assert_eq!(
+        grade::grade_full(feedback, "another wrong answer").feedback,
+        Some("feedback comment on this wrong answer".to_string())
+    );
     // Short answer alternatives; [markdown] loses its ** marks.
     let tomb = check(&course, "who-s-buried-in-grant-s-tomb");
     assert_eq!(tomb.answer, "no one");
@@ -152,12 +190,16 @@ fn gift_choices_short_answers_true_false_escapes_and_what_does_not_map() {
         check(&course, "who-s-buried-in-grant-s-tomb-2").prompt,
         "Who's buried in Grant's tomb?"
     );
-    // {FALSE#feedback}: a true/false choice whose feedback explains.
+    // {FALSE#feedback}: a true/false check whose feedback explains.
     let tf = check(&course, "grant-is-buried-in-grant-s-tomb");
-    assert_eq!(tf.choices, vec!["True", "False"]);
-    assert_eq!(tf.answer, "False");
+    assert_eq!(
+        (tf.kind, tf.answer.as_str()),
+        (CheckKind::TrueFalse, "false")
+    );
     assert_eq!(tf.explanation, "No one is buried in Grant's tomb.");
-    assert!(grade::grade(tf, "b").is_correct());
+    assert!(grade::grade(tf, "false").is_correct());
+    assert!(grade::grade(tf, "no").is_correct());
+    assert_eq!(grade::grade(tf, "true"), Verdict::Incorrect);
     // Escaped control characters are literal text.
     let five = check(&course, "which-answer-equals-5");
     assert_eq!(five.choices, vec!["= 2 + 2", "= 2 + 3", "= 2 + 4"]);
@@ -169,31 +211,133 @@ fn gift_choices_short_answers_true_false_escapes_and_what_does_not_map() {
         ctl.explanation
             .starts_with("Correct! \\ (backslash) is not a control character.")
     );
-    // Partial credit and per-answer feedback on kept items are reported with their lines.
+    assert_eq!(ctl.choice_feedback[1], "= is a control character.");
+    assert_eq!(ctl.choice_feedback[5], "");
+    // Partial credit is reported with its line; the feedback of the options worth part of the
+    // marks (graded wrong here) and of the wrong one is kept per choice.
     let jesus = check(&course, "jesus-hometown");
     assert_eq!(jesus.answer, "Nazareth");
     assert_eq!(
-        dropped(&imp, ":38"),
-        vec![Gap::PartialCredit, Gap::WrongAnswerFeedback]
-    );
-    // The two "several correct answers" questions are listed, not guessed.
-    let file = "fuhrmanator_options1_moodle-doc-examples.gift";
-    let skipped = not_mapped(&imp);
-    assert_eq!(
-        skipped,
+        jesus.choice_feedback,
         vec![
-            (
-                format!("{}:51", data(&format!("gift/{file}")).display()),
-                Gap::SeveralCorrect
-            ),
-            (
-                format!("{}:57", data(&format!("gift/{file}")).display()),
-                Gap::SeveralCorrect
-            ),
+            "This was an important city, but the wrong answer.",
+            "He was born here, but not raised here.",
+            "You need to be more specific.",
+            ""
         ]
     );
+    assert_eq!(dropped(&imp, ":38"), vec![Gap::PartialCredit]);
+    // Short answer with partial credit: "Bethlehem" 25% becomes a common wrong answer with its
+    // feedback; "Nazereth" 75% ("Right, but misspelled.") is accepted as a typo of Nazareth,
+    // so its feedback cannot be a wrong answer's and is reported.
+    let jesus2 = check(&course, "jesus-hometown-2");
+    assert_eq!(jesus2.kind, CheckKind::Short);
+    let wrong: Vec<(&str, &str)> = jesus2
+        .wrong
+        .iter()
+        .map(|w| (w.answer.as_str(), w.feedback.as_str()))
+        .collect();
+    assert_eq!(
+        wrong,
+        vec![("Bethlehem", "He was born here, but not raised here.")]
+    );
+    assert!(tutor::curriculum::wrong::matching(jesus2, "bethlehem").is_some());
+    assert_eq!(
+        dropped(&imp, ":44"),
+        vec![Gap::PartialCredit, Gap::WrongAnswerFeedback]
+    );
+    assert!(
+        dropped_line(&imp, ":44", Gap::WrongAnswerFeedback)
+            .contains("wrong answer \"Nazereth\" is accepted as right")
+    );
+    // Moodle's multiple-answer questions (right options worth 50% each, no option worth
+    // 100%): several correct choices, all of which must be picked. Picking one of them alone
+    // (worth 50% in Moodle) is wrong here: reported as partial credit.
+    for (id, line) in [
+        ("what-two-people-are-entombed-in-grant-s", ":51"),
+        ("what-two-people-are-entombed-in-grant-s-2", ":57"),
+    ] {
+        let tomb = check(&course, id);
+        assert_eq!(tomb.kind, CheckKind::Choice);
+        assert_eq!(tomb.answers, vec!["Grant", "Grant's wife"]);
+        assert_eq!(
+            tomb.choices,
+            vec!["No one", "Grant", "Grant's wife", "Grant's father"]
+        );
+        assert!(grade::grade(tomb, "b, c").is_correct());
+        assert!(grade::grade(tomb, "Grant's wife and Grant").is_correct());
+        assert_eq!(grade::grade(tomb, "b"), Verdict::Incorrect);
+        assert_eq!(grade::grade(tomb, "a, b, c"), Verdict::Incorrect);
+        assert_eq!(dropped(&imp, line), vec![Gap::PartialCredit]);
+    }
+    // Every item of the file maps now.
+    assert!(not_mapped(&imp).is_empty(), "{:?}", not_mapped(&imp));
+    assert_eq!(course.checks().count(), 14);
+}
+
+/// The shared GIFT files have no wrong-answer feedback that the validator keeps (it gives the
+/// answer away) and no several-correct question that the format cannot hold, so both paths are
+/// shown on a small file written here.
+#[test]
+fn gift_wrong_answers_become_common_wrong_answers_and_unfit_choices_are_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("quiz.gift");
+    std::fs::write(
+        &file,
+        "::add::What is 1/2 + 1/4? {#\n  =0.75:0#Right.\n  =%0%0.333:0#You added the tops and the bottoms.\n  =%0%0.5:0.1#Count the quarters.\n}\n\n\
+         ::city::Capital of France? {=Paris =%0%Lyon#A big city, but not the capital.}\n\n\
+         ::primes::Pick the prime numbers. {~%50%2 ~%50%3 ~%50%5 ~4}\n\n\
+         ::even::Which is an even number? {=2 =4 ~3}\n",
+    )
+    .unwrap();
+    let (imp, course) = import(&[file], &Options::default());
+    let wrong = |id: &str| -> Vec<(String, String)> {
+        check(&course, id)
+            .wrong
+            .iter()
+            .map(|w| (w.answer.clone(), w.feedback.clone()))
+            .collect()
+    };
+    let add = check(&course, "add");
+    assert_eq!(
+        wrong("add"),
+        vec![(
+            "0.333".to_string(),
+            "You added the tops and the bottoms.".to_string()
+        )]
+    );
+    assert!(tutor::curriculum::wrong::matching(add, "1/3").is_none());
+    assert!(tutor::curriculum::wrong::matching(add, "0.333").is_some());
+    // A wrong answer with a margin is a range: reported, not narrowed to one number.
+    assert!(
+        dropped_line(&imp, ":1", Gap::WrongAnswerFeedback).contains("for 0.5±0.1"),
+        "{}",
+        imp.report
+    );
+    assert_eq!(
+        wrong("city"),
+        vec![(
+            "Lyon".to_string(),
+            "A big city, but not the capital.".to_string()
+        )]
+    );
+    // Marks that add up to more than 100% (any two primes give full marks in Moodle) and two
+    // options each fully right on their own: not what `answers` means, so listed.
+    let left = not_mapped(&imp);
+    assert_eq!(
+        left.iter().map(|(_, g)| *g).collect::<Vec<_>>(),
+        vec![Gap::SeveralCorrect, Gap::SeveralCorrect],
+        "{left:?}"
+    );
     let report = imp.report.to_string();
-    assert!(report.contains(":51: not mapped: \"What two people are entombed in Grant's tomb?\": several correct choices"), "{report}");
+    assert!(
+        report.contains("3 options carry marks adding up to 150%"),
+        "{report}"
+    );
+    assert!(
+        report.contains("2 options are each fully right on their own"),
+        "{report}"
+    );
 }
 
 #[test]
@@ -224,8 +368,30 @@ fn anki_note_export_cloze_with_hint_and_glossary() {
         f.mapped + f.skipped,
         imp.report.files[0].lines.iter().filter(|l| !l.kept).count() + f.mapped
     );
-    // Tags (dates in this deck) are reported as dropped, per note.
-    assert_eq!(dropped(&imp, ":5"), vec![Gap::Tags]);
+    // Tags (dates in this deck) are kept on the check.
+    assert_eq!(first.tags, vec!["2025-07-02"]);
+    assert!(dropped(&imp, ":5").is_empty());
+    // A note whose one deletion c1 appears twice: one cloze check with two blanks.
+    let two = course
+        .checks()
+        .map(|(_, k)| k)
+        .find(|k| k.prompt == "_____ opinion est que _____ idée est excellente.")
+        .expect("the two-blank note");
+    assert_eq!(two.kind, CheckKind::Cloze);
+    assert_eq!(two.blanks, vec!["Mon", "ton"]);
+    assert_eq!(two.hints, vec!["blank 1: My; blank 2: your"]);
+    assert!(grade::grade(two, "mon, ton").is_correct());
+    assert!(grade::grade(two, "Mon\nton").is_correct());
+    assert_eq!(grade::grade(two, "ton, mon"), Verdict::Incorrect);
+    let three = course
+        .checks()
+        .map(|(_, k)| k)
+        .find(|k| k.prompt.ends_with("mais _____ actions sont discutables."))
+        .expect("the three-blank note");
+    assert_eq!(three.blanks, vec!["Leur", "leur", "leurs"]);
+    // No note is left out for its blanks any more: what is left out is listed.
+    let left: Vec<Gap> = not_mapped(&imp).into_iter().map(|(_, g)| g).collect();
+    assert_eq!(left, vec![Gap::NoAnswer, Gap::Invalid, Gap::Invalid]);
 }
 
 #[test]
@@ -242,6 +408,15 @@ fn anki_package_notes_decks_and_review_history() {
     assert!(
         k.explanation
             .starts_with("On is the informal substitute for nous (we).")
+    );
+    assert_eq!(k.tags, vec!["2025-07-02"]);
+    let two = check(&course, "n1761530826438-c1");
+    assert_eq!(
+        (two.kind, two.blanks.as_slice()),
+        (
+            CheckKind::Cloze,
+            &["Mon".to_string(), "ton".to_string()][..]
+        )
     );
     // The deck gives the concepts (split in parts of at most 50 checks).
     assert!(
@@ -275,6 +450,15 @@ fn anki_csv_deck_joined_on_its_key_in_two_languages() {
     );
     let england = check(&course, "england-capital");
     assert_eq!(england.hints, vec!["Not a sovereign country"]);
+    assert_eq!(
+        france.tags,
+        vec![
+            "UG::Europe",
+            "UG::European_Union",
+            "UG::Mediterranean",
+            "UG::Sovereign_State"
+        ]
+    );
     let montenegro = check(&course, "montenegro-capital");
     assert_eq!(montenegro.explanation, "Cetinje is an honorary capital.");
     // Three capitals: each is accepted; "Washington, D.C." is one answer.

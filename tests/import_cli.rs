@@ -163,13 +163,23 @@ fn review_and_lesson_run_on_imported_courses() {
     let course = load_str("c", &std::fs::read_to_string(&installed).unwrap())
         .valid_course()
         .unwrap();
+    // Every card, so the kinds the import maps onto (several right choices, true/false, choice
+    // feedback, ranges) are reviewed through the real binary.
+    let cards = course.checks().count();
+    assert_eq!(cards, 14);
+    assert!(course.checks().any(|(_, k)| k.answers.len() == 2));
+    assert!(
+        course
+            .checks()
+            .any(|(_, k)| k.kind == tutor::curriculum::CheckKind::TrueFalse)
+    );
     let (mut child, rx) = spawn(home.path(), &["review", "gift-demo", "--plain"]);
     let mut stdin = child.stdin.take().unwrap();
     let mut lines = Vec::new();
     let mut expect_prompt = false;
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut answered = 0;
-    while Instant::now() < deadline && answered < 5 {
+    while Instant::now() < deadline && answered < cards {
         let Ok(l) = rx.recv_timeout(Duration::from_secs(10)) else {
             break;
         };
@@ -189,13 +199,13 @@ fn review_and_lesson_run_on_imported_courses() {
         lines.push(l);
     }
     let text = lines.join("\n");
-    assert_eq!(answered, 5, "{text}");
+    assert_eq!(answered, cards, "{text}");
     let correct = lines
         .iter()
         .filter(|l| l.trim_start_matches("> ") == "Correct!")
         .count();
-    assert_eq!(correct, 5, "{text}");
-    assert_eq!(text.matches("✓ saved ").count(), 5, "{text}");
+    assert_eq!(correct, cards, "{text}");
+    assert_eq!(text.matches("✓ saved ").count(), cards, "{text}");
 
     // A lesson on an imported course given by path: the real model, the check from the file.
     let oat = home.path().join("oat.toml");

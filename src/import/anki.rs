@@ -235,17 +235,12 @@ pub(crate) fn add_note(src: &mut Source, section: &str, note: Note) {
         numbers.dedup();
         for n in numbers {
             let active: Vec<&Deletion> = dels.iter().filter(|d| d.n == n).collect();
-            let (prompt_raw, _) = render_cloze(text, &dels, n);
-            let (prompt, imgs) = clean(&prompt_raw, note.html);
             if active.len() > 1 {
-                src.skip(
-                    note.origin.clone(),
-                    &prompt,
-                    Gap::SeveralBlanks,
-                    format!("c{n} appears {} times", active.len()),
-                );
+                add_blanks(src, section, &note, &dels, n, (&extra, &images));
                 continue;
             }
+            let (prompt_raw, _) = render_cloze(text, &dels, n, "[...]");
+            let (prompt, imgs) = clean(&prompt_raw, note.html);
             let d = active[0];
             let answer = clean(&d.answer, note.html).0;
             if answer.is_empty() {
@@ -309,6 +304,65 @@ pub(crate) fn add_note(src: &mut Source, section: &str, note: Note) {
     src.section(section).items.push(item);
 }
 
+/// One card whose deletion `cN` appears several times: a cloze check with one `___` blank per
+/// appearance, the other deletions shown as their answers, and the deletions' hints as one rung.
+fn add_blanks(
+    src: &mut Source,
+    section: &str,
+    note: &Note,
+    dels: &[Deletion],
+    n: u32,
+    (extra, images): (&[String], &[String]),
+) {
+    let text = &note.fields[note
+        .cloze_field
+        .or_else(|| note.fields.iter().position(|(_, f)| f.contains("{{c")))
+        .unwrap_or(0)]
+    .1;
+    let active: Vec<&Deletion> = dels.iter().filter(|d| d.n == n).collect();
+    let (prompt_raw, _) = render_cloze(text, dels, n, BLANK);
+    let (prompt, imgs) = clean(&prompt_raw, note.html);
+    let blanks: Vec<Vec<String>> = active
+        .iter()
+        .map(|d| vec![clean(&d.answer, note.html).0])
+        .collect();
+    if blanks.iter().any(|b| b[0].is_empty()) {
+        src.skip(
+            note.origin.clone(),
+            &prompt,
+            Gap::NoAnswer,
+            "an empty deletion",
+        );
+        return;
+    }
+    let hints: Vec<String> = active
+        .iter()
+        .map(|d| d.hint.as_deref().map(|h| clean(h, note.html).0))
+        .map(Option::unwrap_or_default)
+        .collect();
+    let key = format!(
+        "{}-c{n}",
+        note.key.clone().unwrap_or_else(|| text::slug(&prompt, 30))
+    );
+    let mut item = Item::new(note.origin.clone(), &key, &prompt, Answer::Cloze(blanks));
+    if hints.iter().any(|h| !h.is_empty()) {
+        let rung: Vec<String> = hints
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| !h.is_empty())
+            .map(|(i, h)| format!("blank {}: {h}", i + 1))
+            .collect();
+        item.hints.push(rung.join("; "));
+    }
+    item.feedback = extra.to_vec();
+    item.tags = note.tags.clone();
+    item.images = images.iter().cloned().chain(imgs).collect();
+    src.section(section).items.push(item);
+}
+
+/// How a blank of a several-blank card is written in the prompt (the course format's `___`).
+const BLANK: &str = "_____";
+
 /// A short answer with its alternatives: "Pretoria, Cape Town, Bloemfontein" accepts each city
 /// as well as the whole list; "Washington, D.C." stays one answer.
 pub fn short_answer(answer: &str) -> Answer {
@@ -368,15 +422,15 @@ fn deletions(text: &str) -> Vec<Deletion> {
     out
 }
 
-/// The cloze text with deletion `n` blanked (`[...]`) and the others shown as their answers.
-fn render_cloze(text: &str, dels: &[Deletion], n: u32) -> (String, usize) {
+/// The cloze text with deletion `n` blanked (as `marker`) and the others shown as their answers.
+fn render_cloze(text: &str, dels: &[Deletion], n: u32, marker: &str) -> (String, usize) {
     let mut out = String::new();
     let mut last = 0;
     let mut blanks = 0;
     for d in dels {
         out.push_str(&text[last..d.start]);
         if d.n == n {
-            out.push_str("[...]");
+            out.push_str(marker);
             blanks += 1;
         } else {
             out.push_str(&d.answer);
@@ -403,7 +457,8 @@ mod tests {
             render_cloze(
                 "a {{c1::b}} {{c2::c}}",
                 &deletions("a {{c1::b}} {{c2::c}}"),
-                2
+                2,
+                "[...]"
             )
             .0,
             "a b [...]"

@@ -9,11 +9,12 @@
 //!
 //! - [`gift`]: Moodle GIFT. [`anki`]: Anki's plain-text note export. [`csv_deck`]: CSV with a
 //!   header row. [`apkg`]: Anki packages (zip + SQLite). [`oatutor`]: OATutor lesson JSON.
-//! - [`text`]: HTML and LaTeX to plain text, ids.
+//! - [`text`]: HTML and LaTeX to plain text, ids. `decimal`: GIFT numbers and ranges, exactly.
 
 pub mod anki;
 pub mod apkg;
 pub mod csv_deck;
+mod decimal;
 pub mod gift;
 pub mod oatutor;
 pub mod report;
@@ -257,6 +258,9 @@ pub enum Answer {
     Choice(Vec<Weighted>),
     /// True or false.
     TrueFalse(bool),
+    /// Several blanks in one prompt (each marked `___` there), in order; each blank with its
+    /// right answers (alternatives).
+    Cloze(Vec<Vec<String>>),
     /// A free answer with a model answer (`None` when the source gives none, e.g. an essay).
     Text(Option<String>),
 }

@@ -18,17 +18,17 @@ pub enum Gap {
     Essay,
     /// Moodle's embedded-answers (Cloze) syntax inside GIFT: `{1:SHORTANSWER:…}`.
     EmbeddedCloze,
-    /// More than one blank in one card.
-    SeveralBlanks,
-    /// Several options are right at once.
+    /// Several right options the course format cannot express (any one of several, or marks
+    /// that do not add up to 100 %).
     SeveralCorrect,
     /// Answers worth part of the marks.
     PartialCredit,
     /// More than one full-credit numeric answer.
     SeveralNumbers,
-    /// Feedback for one specific wrong answer.
+    /// Feedback for one specific wrong answer that could not be kept (it gives the answer away,
+    /// is for a range, or names an answer the check accepts).
     WrongAnswerFeedback,
-    Tags,
+    /// Pictures whose files are not next to the source (a course image needs its file).
     Images,
     /// OATutor problems with randomised parameters.
     Variabilized,
@@ -51,17 +51,19 @@ impl Gap {
             Self::Matching => "matching question: the course format has no matching kind yet",
             Self::Essay => "essay without a model answer: a text check needs one",
             Self::EmbeddedCloze => {
-                "embedded answers (Cloze) syntax: several blanks in one question are not in the course format yet"
+                "embedded answers (Cloze) syntax: blanks of different kinds (choices, numbers, words) in one question are not in the course format"
             }
-            Self::SeveralBlanks => "several blanks in one card: not in the course format yet",
-            Self::SeveralCorrect => "several correct choices: not in the course format yet",
+            Self::SeveralCorrect => {
+                "several correct choices that the course format cannot express (its `answers` means: pick all of them)"
+            }
             Self::PartialCredit => "partial credit: checks are graded right or wrong",
-            Self::SeveralNumbers => "several full-credit numbers: only the first is kept",
-            Self::WrongAnswerFeedback => {
-                "feedback for specific wrong answers: not in the course format yet"
+            Self::SeveralNumbers => {
+                "several full-credit numbers: a numeric check has one answer (with a tolerance or range); only the first is kept"
             }
-            Self::Tags => "tags: not in the course format yet",
-            Self::Images => "images: not in the course format yet",
+            Self::WrongAnswerFeedback => "feedback for specific wrong answers not kept",
+            Self::Images => {
+                "images: the picture files are not next to the source; add `image` and `image_alt` by hand"
+            }
             Self::Variabilized => {
                 "randomised parameters (variabilization): a check has one fixed answer"
             }

@@ -3,13 +3,21 @@
 //! check is run through the real validator ([`crate::curriculum::load_str`]) before it is kept,
 //! so the file `tutor import` writes is one `tutor check` accepts.
 //!
-//! When the course format gains a field (per-choice feedback, several correct choices, ranges,
-//! tags, images …), the mapping of that part moves from a `drop(...)` to a field here.
+//! Mapped onto the format's fields: several right choices (Moodle's multiple-answer questions,
+//! whose right options add up to 100 %) → `answers`; feedback on wrong choices →
+//! `choice_feedback`; feedback on specific wrong short or numeric answers →
+//! `[[concept.check.wrong]]` (each one through the validator: it must be marked wrong and must not
+//! give the answer away); ranges → `min`/`max`; true/false → `truefalse`; a card with several
+//! blanks → `cloze` with `blanks`; tags → `tags`. What the format cannot hold (partial credit,
+//! either-of several right choices, several right numbers, images without their files) stays
+//! in the report. When the course format gains a field, the mapping of that part moves from a
+//! report line to a field here.
 
 use std::collections::HashSet;
 
 use serde::Serialize;
 
+use super::decimal::number_with_tolerance;
 use super::report::{Gap, Report};
 use super::{Answer, ImportError, Item, NumValue, Options, Source, Weighted, text};
 use crate::curriculum::{MAX_FIELD_CHARS, Severity, load_str, validate::valid_id};
@@ -59,17 +67,39 @@ struct CheckOut {
     id: String,
     kind: &'static str,
     prompt: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     answer: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     accept: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    answers: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     tolerance: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    min: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max: Option<f64>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     choices: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    choice_feedback: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    blanks: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     hints: Vec<String>,
     #[serde(skip_serializing_if = "String::is_empty")]
     explanation: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tags: Vec<String>,
+    /// `[[concept.check.wrong]]`: common wrong answers with their feedback.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    wrong: Vec<WrongOut>,
+}
+
+#[derive(Serialize, Clone)]
+struct WrongOut {
+    answer: String,
+    feedback: String,
 }
 
 /// Writes one course from all sources.
@@ -230,46 +260,53 @@ fn unique(used: &mut HashSet<String>, base: &str, fallback: &str) -> String {
 
 type Dropped = Vec<(Gap, String)>;
 
+impl CheckOut {
+    fn new(item: &Item) -> Self {
+        Self {
+            id: String::new(),
+            kind: "short",
+            prompt: item.prompt.clone(),
+            answer: String::new(),
+            accept: Vec::new(),
+            answers: Vec::new(),
+            tolerance: None,
+            min: None,
+            max: None,
+            choices: Vec::new(),
+            choice_feedback: Vec::new(),
+            blanks: Vec::new(),
+            hints: item
+                .hints
+                .iter()
+                .filter(|h| !h.trim().is_empty())
+                .cloned()
+                .collect(),
+            explanation: String::new(),
+            tags: Vec::new(),
+            wrong: Vec::new(),
+        }
+    }
+}
+
+/// Options worth part of the marks, as `"text" 50%`.
+fn partial(opts: &[&Weighted]) -> Option<(Gap, String)> {
+    let p: Vec<String> = opts
+        .iter()
+        .filter(|o| o.credit > 0.0 && o.credit < 100.0)
+        .map(|o| format!("{:?} {}%", o.text, o.credit))
+        .collect();
+    (!p.is_empty()).then(|| (Gap::PartialCredit, p.join(", ")))
+}
+
 /// One item → one check and the parts it lost, or why it cannot be a check.
 fn map_item(item: Item, ids: &mut HashSet<String>) -> Result<(CheckOut, Dropped), (Gap, String)> {
     let mut dropped: Dropped = item.dropped.clone();
     let mut explanation: Vec<String> = item.feedback.clone();
-    let mut check = CheckOut {
-        id: String::new(),
-        kind: "short",
-        prompt: item.prompt.clone(),
-        answer: String::new(),
-        accept: Vec::new(),
-        tolerance: None,
-        choices: Vec::new(),
-        hints: item
-            .hints
-            .iter()
-            .filter(|h| !h.trim().is_empty())
-            .cloned()
-            .collect(),
-        explanation: String::new(),
-    };
-    let partial = |opts: &[Weighted], dropped: &mut Dropped| {
-        let p: Vec<String> = opts
-            .iter()
-            .filter(|o| o.credit > 0.0 && o.credit < 100.0)
-            .map(|o| format!("{:?} {}%", o.text, o.credit))
-            .collect();
-        if !p.is_empty() {
-            dropped.push((Gap::PartialCredit, p.join(", ")));
-        }
-    };
-    let wrong = |opts: &[Weighted], dropped: &mut Dropped| {
-        let w: Vec<String> = opts
-            .iter()
-            .filter(|o| o.credit <= 0.0 && !o.feedback.is_empty())
-            .map(|o| format!("{:?}", o.text))
-            .collect();
-        if !w.is_empty() {
-            dropped.push((Gap::WrongAnswerFeedback, format!("for {}", w.join(", "))));
-        }
-    };
+    let mut check = CheckOut::new(&item);
+    // Feedback for specific wrong answers, each put through the validator below.
+    let mut wrong: Vec<(String, String)> = Vec::new();
+    // Wrong-answer feedback that found no place, as report details.
+    let mut unplaced: Vec<String> = Vec::new();
     match &item.answer {
         Answer::Short(alts) => {
             let full: Vec<&Weighted> = alts.iter().filter(|a| a.credit >= 100.0).collect();
@@ -284,8 +321,14 @@ fn map_item(item: Item, ids: &mut HashSet<String>) -> Result<(CheckOut, Dropped)
                 .map(|a| a.text.clone())
                 .collect();
             explanation.extend(full.iter().map(|a| a.feedback.clone()));
-            partial(alts, &mut dropped);
-            wrong(alts, &mut dropped);
+            dropped.extend(partial(&alts.iter().collect::<Vec<_>>()));
+            // Answers worth less than full marks are marked wrong here: their feedback is
+            // what a student who gives them should read.
+            wrong.extend(
+                alts.iter()
+                    .filter(|a| a.credit < 100.0 && !a.feedback.trim().is_empty())
+                    .map(|a| (a.text.clone(), a.feedback.clone())),
+            );
         }
         Answer::Numeric(nums) => {
             let full: Vec<_> = nums.iter().filter(|n| n.credit >= 100.0).collect();
@@ -296,14 +339,28 @@ fn map_item(item: Item, ids: &mut HashSet<String>) -> Result<(CheckOut, Dropped)
             let (answer, tol) = number_with_tolerance(&first.value)
                 .ok_or_else(|| (Gap::Unreadable, format!("{:?}", first.value)))?;
             check.answer = answer;
-            check.tolerance = tol;
             if let NumValue::Range { min, max } = &first.value {
+                // The course format's own range: the answer shown is the midpoint.
+                let (a, b) = (min.parse::<f64>(), max.parse::<f64>());
+                let (Ok(a), Ok(b)) = (a, b) else {
+                    return Err((Gap::Unreadable, format!("{min}..{max}")));
+                };
+                (check.min, check.max) = (Some(a.min(b)), Some(a.max(b)));
                 explanation.push(format!("Any number from {min} to {max} is right."));
+            } else {
+                check.tolerance = tol;
             }
             if full.iter().skip(1).any(|n| n.value != first.value) {
                 dropped.push((
                     Gap::SeveralNumbers,
-                    format!("{} full-credit answers", full.len()),
+                    format!(
+                        "{} full-credit answers: {}",
+                        full.len(),
+                        full.iter()
+                            .map(|n| describe(&n.value))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                 ));
             }
             explanation.extend(full.iter().map(|n| n.feedback.clone()));
@@ -315,39 +372,121 @@ fn map_item(item: Item, ids: &mut HashSet<String>) -> Result<(CheckOut, Dropped)
             if !p.is_empty() {
                 dropped.push((Gap::PartialCredit, p.join(", ")));
             }
-            let w: Vec<String> = nums
+            for n in nums
                 .iter()
-                .filter(|n| n.credit <= 0.0 && !n.feedback.is_empty())
-                .map(|n| describe(&n.value))
-                .collect();
-            if !w.is_empty() {
-                dropped.push((Gap::WrongAnswerFeedback, format!("for {}", w.join(", "))));
+                .filter(|n| n.credit < 100.0 && !n.feedback.trim().is_empty())
+            {
+                match &n.value {
+                    NumValue::Exact { value, tolerance }
+                        if tolerance
+                            .as_deref()
+                            .is_none_or(|t| t.parse::<f64>().is_ok_and(|t| t == 0.0)) =>
+                    {
+                        wrong.push((value.clone(), n.feedback.clone()));
+                    }
+                    v => unplaced.push(format!(
+                        "for {}: a common wrong answer is one number, not a range",
+                        describe(v)
+                    )),
+                }
             }
         }
         Answer::Choice(opts) => {
             let full: Vec<&Weighted> = opts.iter().filter(|o| o.credit >= 100.0).collect();
-            let positive = opts.iter().filter(|o| o.credit > 0.0).count();
-            if full.len() > 1 || (full.is_empty() && positive > 1) {
+            let positive: Vec<&Weighted> = opts.iter().filter(|o| o.credit > 0.0).collect();
+            let sum: f64 = positive.iter().map(|o| o.credit).sum();
+            // Moodle's "multiple answers": no option is worth 100 %, and the right ones add
+            // up to 100 %: picking all of them (and nothing else) is right, as `answers` says.
+            let several = full.is_empty() && positive.len() > 1 && (sum - 100.0).abs() < 1.0;
+            let right: Vec<&Weighted> = if several {
+                positive.clone()
+            } else if full.len() > 1 {
                 return Err((
                     Gap::SeveralCorrect,
-                    format!("{positive} options carry marks"),
+                    format!(
+                        "{} options are each fully right on their own: {}",
+                        full.len(),
+                        full.iter()
+                            .map(|o| format!("{:?}", o.text))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                 ));
-            }
-            let Some(right) = full.first() else {
+            } else if full.is_empty() && positive.len() > 1 {
+                return Err((
+                    Gap::SeveralCorrect,
+                    format!(
+                        "{} options carry marks adding up to {sum}%, not 100%",
+                        positive.len()
+                    ),
+                ));
+            } else if let Some(r) = full.first() {
+                vec![*r]
+            } else {
                 return Err((Gap::NoAnswer, "no option is worth full marks".into()));
             };
             check.kind = "choice";
-            check.answer = right.text.clone();
             check.choices = opts.iter().map(|o| o.text.clone()).collect();
-            explanation.push(right.feedback.clone());
-            partial(opts, &mut dropped);
-            wrong(opts, &mut dropped);
+            let is_right = |o: &Weighted| right.iter().any(|r| std::ptr::eq(*r, o));
+            if several {
+                check.answers = right.iter().map(|o| o.text.clone()).collect();
+                let free = opts.iter().any(|o| o.credit == 0.0);
+                dropped.push((
+                    Gap::PartialCredit,
+                    format!(
+                        "{}; here {} must be picked{}",
+                        right
+                            .iter()
+                            .map(|o| format!("{:?} {}%", o.text, o.credit))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        if right.len() == 2 {
+                            "both".to_string()
+                        } else {
+                            format!("all {}", right.len())
+                        },
+                        if free {
+                            ", and a wrong one picked as well is wrong (in Moodle it costs nothing)"
+                        } else {
+                            ""
+                        }
+                    ),
+                ));
+            } else {
+                check.answer = right[0].text.clone();
+                dropped.extend(partial(&opts.iter().collect::<Vec<_>>()));
+            }
+            explanation.extend(right.iter().map(|o| o.feedback.clone()));
+            // Shown when a student picks that option (a wrong one: the right ones' feedback
+            // is the explanation).
+            check.choice_feedback = opts
+                .iter()
+                .map(|o| {
+                    if is_right(o) {
+                        String::new()
+                    } else {
+                        o.feedback.clone()
+                    }
+                })
+                .collect();
         }
         Answer::TrueFalse(v) => {
-            check.kind = "choice";
-            let (t, f) = ("True", "False");
-            check.choices = vec![t.to_string(), f.to_string()];
-            check.answer = if *v { t } else { f }.to_string();
+            check.kind = "truefalse";
+            check.answer = v.to_string();
+        }
+        Answer::Cloze(blanks) => {
+            check.kind = "cloze";
+            for alts in blanks {
+                if let Some(a) = alts.iter().find(|a| a.contains('|')) {
+                    return Err((
+                        Gap::Unreadable,
+                        format!(
+                            "the blank's answer {a:?} contains '|', which separates alternatives"
+                        ),
+                    ));
+                }
+                check.blanks.push(alts.join("|"));
+            }
         }
         Answer::Text(Some(model)) => {
             check.kind = "text";
@@ -355,15 +494,29 @@ fn map_item(item: Item, ids: &mut HashSet<String>) -> Result<(CheckOut, Dropped)
         }
         Answer::Text(None) => return Err((Gap::Essay, String::new())),
     }
-    if !item.wrong_feedback.is_empty() {
-        dropped.push((
-            Gap::WrongAnswerFeedback,
-            format!("{} answers", item.wrong_feedback.len()),
-        ));
+    for (answer, feedback) in &item.wrong_feedback {
+        let at = check.choices.iter().position(|c| c == answer);
+        match (check.kind, at) {
+            ("short" | "numeric", _) => wrong.push((answer.clone(), feedback.clone())),
+            ("choice", Some(i)) if check.choice_feedback[i].is_empty() => {
+                check.choice_feedback[i] = feedback.clone();
+            }
+            _ => unplaced.push(format!(
+                "for {answer:?}: no place for it on a {} check",
+                check.kind
+            )),
+        }
     }
-    if !item.tags.is_empty() {
-        dropped.push((Gap::Tags, item.tags.join(" ")));
+    if check.choice_feedback.iter().all(|f| f.trim().is_empty()) {
+        check.choice_feedback.clear();
     }
+    let mut seen = HashSet::new();
+    check.tags = item
+        .tags
+        .iter()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty() && seen.insert(t.clone()))
+        .collect();
     if !item.images.is_empty() {
         dropped.push((Gap::Images, item.images.join(", ")));
     }
@@ -378,6 +531,23 @@ fn map_item(item: Item, ids: &mut HashSet<String>) -> Result<(CheckOut, Dropped)
         base.clone()
     };
     validate_one(&check)?;
+    // Each common wrong answer on its own through the validator: it must be one the check marks
+    // wrong, and its feedback must not give the answer away; the rest stays in the report.
+    let mut seen = HashSet::new();
+    for (answer, feedback) in wrong {
+        if !seen.insert(answer.trim().to_lowercase()) {
+            continue;
+        }
+        let mut probe = check.clone();
+        probe.wrong = vec![WrongOut { answer, feedback }];
+        match validate_one(&probe) {
+            Ok(()) => check.wrong.extend(probe.wrong),
+            Err((_, why)) => unplaced.push(why),
+        }
+    }
+    if !unplaced.is_empty() {
+        dropped.push((Gap::WrongAnswerFeedback, unplaced.join("; ")));
+    }
     check.id = unique(ids, &base, "q");
     Ok((check, dropped))
 }
@@ -421,118 +591,5 @@ fn describe(v: &NumValue) -> String {
         } => format!("{value}±{t}"),
         NumValue::Exact { value, .. } => value.clone(),
         NumValue::Range { min, max } => format!("{min}..{max}"),
-    }
-}
-
-/// The answer and tolerance for a number: a range `a..b` becomes its midpoint with half its
-/// width (exact decimal arithmetic, so `3.141..3.142` is `3.1415 ± 0.0005`).
-fn number_with_tolerance(v: &NumValue) -> Option<(String, Option<f64>)> {
-    match v {
-        NumValue::Exact { value, tolerance } => {
-            let tol = match tolerance {
-                Some(t) => Some(t.parse::<f64>().ok()?.abs()),
-                None => None,
-            };
-            Some((value.clone(), tol.filter(|t| *t > 0.0)))
-        }
-        NumValue::Range { min, max } => {
-            let (a, b) = (Decimal::parse(min), Decimal::parse(max));
-            match (a, b) {
-                (Some(a), Some(b)) => {
-                    let (lo, hi) = if a.le(&b) { (a, b) } else { (b, a) };
-                    let (mid, half) = lo.mid_half(&hi);
-                    Some((mid, Some(half.parse().ok()?)))
-                }
-                _ => {
-                    let (a, b): (f64, f64) = (min.parse().ok()?, max.parse().ok()?);
-                    Some((format!("{}", (a + b) / 2.0), Some((b - a).abs() / 2.0)))
-                }
-            }
-        }
-    }
-}
-
-/// A decimal number as an integer mantissa and a count of decimals.
-#[derive(Debug, Clone, Copy)]
-struct Decimal {
-    mantissa: i128,
-    scale: u32,
-}
-
-impl Decimal {
-    fn parse(s: &str) -> Option<Self> {
-        let s = s.trim();
-        let (neg, digits) = match s.strip_prefix('-') {
-            Some(r) => (true, r),
-            None => (false, s.strip_prefix('+').unwrap_or(s)),
-        };
-        let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
-        if int.is_empty() && frac.is_empty()
-            || !int.chars().chain(frac.chars()).all(|c| c.is_ascii_digit())
-            || int.len() + frac.len() > 30
-        {
-            return None;
-        }
-        let m: i128 = format!("{int}{frac}").parse().ok()?;
-        Some(Self {
-            mantissa: if neg { -m } else { m },
-            scale: frac.len() as u32,
-        })
-    }
-
-    fn at(&self, scale: u32) -> i128 {
-        self.mantissa * 10i128.pow(scale - self.scale)
-    }
-
-    fn le(&self, o: &Self) -> bool {
-        let s = self.scale.max(o.scale);
-        self.at(s) <= o.at(s)
-    }
-
-    /// (midpoint, half the distance) of `self..=hi`, as decimal text.
-    fn mid_half(&self, hi: &Self) -> (String, String) {
-        let s = self.scale.max(hi.scale);
-        let (a, b) = (self.at(s), hi.at(s));
-        // (a + b) / 2 and (b - a) / 2 exactly: multiply by 5, one more decimal.
-        (fmt_dec((a + b) * 5, s + 1), fmt_dec((b - a) * 5, s + 1))
-    }
-}
-
-fn fmt_dec(m: i128, scale: u32) -> String {
-    let neg = m < 0;
-    let digits = m.unsigned_abs().to_string();
-    let scale = scale as usize;
-    let padded = format!("{digits:0>width$}", width = scale + 1);
-    let (int, frac) = padded.split_at(padded.len() - scale);
-    let frac = frac.trim_end_matches('0');
-    let body = if frac.is_empty() {
-        int.to_string()
-    } else {
-        format!("{int}.{frac}")
-    };
-    if neg && body != "0" {
-        format!("-{body}")
-    } else {
-        body
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ranges_become_midpoint_and_half_width_exactly() {
-        let r = |a: &str, b: &str| {
-            number_with_tolerance(&NumValue::Range {
-                min: a.into(),
-                max: b.into(),
-            })
-            .unwrap()
-        };
-        assert_eq!(r("1", "5"), ("3".to_string(), Some(2.0)));
-        assert_eq!(r("3.141", "3.142"), ("3.1415".to_string(), Some(0.0005)));
-        assert_eq!(r("-3.142", "-3.141"), ("-3.1415".to_string(), Some(0.0005)));
-        assert_eq!(r("-5", "5"), ("0".to_string(), Some(5.0)));
     }
 }
