@@ -62,6 +62,23 @@ def fraction_bar(parts, shaded):
     return img
 
 
+def equal_and_unequal():
+    """Two bars of the same length: 4 equal parts (1 shaded) above, 4 unequal pieces below."""
+    line = 4
+    top = [20, 20, 20, 20]
+    bottom = [38, 10, 22, 10]
+    w = sum(top) + (len(top) + 1) * line
+    h = 2 * 40 + 12
+    img = canvas(w, h, WHITE)
+    for y0, parts in ((0, top), (52, bottom)):
+        rect(img, 0, y0, w, y0 + 40, INK)
+        x = line
+        for i, part in enumerate(parts):
+            rect(img, x, y0 + line, x + part, y0 + 40 - line, BLUE if (y0 == 0 and i == 0) else WHITE)
+            x += part + line
+    return img
+
+
 def leaf_section():
     """A leaf cut across: cuticle, upper skin, palisade cells, spongy cells with air spaces,
     lower skin with one stoma between two guard cells."""
@@ -97,6 +114,7 @@ def leaf_section():
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     png(OUT / "fraction-3-of-4.png", fraction_bar(4, 3))
+    png(OUT / "equal-and-unequal.png", equal_and_unequal())
     png(OUT / "leaf-section.png", leaf_section())
     for p in sorted(OUT.glob("*.png")):
         print(f"{p.relative_to(OUT.parent.parent)}: {p.stat().st_size} bytes")

@@ -533,3 +533,18 @@ fn asking_the_material_during_a_plain_lesson() {
         .unwrap();
     assert_eq!(asked, 3, "each question is in the transcript");
 }
+
+/// In line mode a concept's picture is its words (screen readers get the same).
+#[test]
+fn plain_mode_shows_a_picture_as_its_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut l = PlainLesson::start(dir.path(), &["learn", "fractions", "--plain"]);
+    let out = l.wait_for(0, "> ");
+    assert!(
+        out.contains(
+            "[picture: Two bars of the same length. The top bar is cut into 4 equal parts"
+        ),
+        "{out}"
+    );
+    l.say(":q");
+}

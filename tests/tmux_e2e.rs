@@ -157,6 +157,8 @@ fn a_student_session_in_tmux() {
     t.wait_for("What is a fraction?", 10);
     t.keys(&["Enter"]);
     t.wait_for("tutor:", 20);
+    // The concept's picture (bundled), in half blocks with its words.
+    t.wait_for("Picture: Two bars of the same length.", 10);
     t.wait_idle(60);
     // Talk until the first check; stop one streaming reply with Esc on the way.
     let mut stopped = false;

@@ -23,6 +23,10 @@ pub const MAX_IMAGE_SIDE: u32 = 4096;
 /// The bundled courses' pictures, by the path the course lists (relative to `curricula/`).
 pub const BUNDLED_IMAGES: &[(&str, &[u8])] = &[
     (
+        "images/equal-and-unequal.png",
+        include_bytes!("../../curricula/images/equal-and-unequal.png"),
+    ),
+    (
         "images/fraction-3-of-4.png",
         include_bytes!("../../curricula/images/fraction-3-of-4.png"),
     ),
