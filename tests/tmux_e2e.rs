@@ -126,7 +126,9 @@ impl Drop for Tmux {
 fn terminal_modes_after_exit(home: &Path) -> String {
     let stty = home.join("stty.txt");
     let deadline = Instant::now() + Duration::from_secs(10);
-    while !stty.exists() && Instant::now() < deadline {
+    // The shell creates the file before stty writes to it: wait for its text.
+    let written = |p: &Path| std::fs::read_to_string(p).is_ok_and(|t| t.contains("speed"));
+    while !written(&stty) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
     std::fs::read_to_string(&stty).expect("tutor exited and the shell ran stty")
@@ -333,11 +335,13 @@ fn a_pictured_check_and_a_question_in_tmux() {
     std::fs::write(dir.join("pictured.toml"), PICTURED).unwrap();
     // The teacher's own words (no model replies): this test is about the screen.
     let t = Tmux::start_with("tutor-e2e-d", home.path(), "TUTOR_VOICE=authored", "");
+    // As in the other tests: the lesson thread shares the engine, which is busy loading.
+    t.wait_for("Model: ready", 60);
     t.wait_for("Fractions with pictures", 30);
     t.keys(&["m"]);
     t.wait_for("Shaded shapes", 10);
     t.keys(&["Enter"]);
-    t.wait_for("tutor:", 20);
+    t.wait_for("tutor:", 60);
     let mut lines = 0;
     while !t.screen().contains("What fraction of the bar is shaded?") {
         assert!(lines < 6, "no check after {lines} lines:\n{}", t.screen());
