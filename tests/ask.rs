@@ -1,6 +1,7 @@
 //! `tutor ask`: answers from a course's material with sources (the real binary in plain mode, on
 //! real files), "not in your course material", withholding during a check, `tutor check` on a
-//! missing material file, the index in a real SQLite file, and the retrieval benchmark.
+//! missing material file, the index in a real SQLite file, the retrieval benchmark, and `?? `
+//! questions inside a plain-mode lesson.
 
 mod common;
 
@@ -366,4 +367,184 @@ fn check_reports_bad_material_kinds_and_glossary_problems_at_their_lines() {
         "{shown:#?}"
     );
     assert!(loaded.failed(false));
+}
+
+/// `tutor learn --plain` as a child process: stdout collected by a thread, lines typed on stdin.
+struct PlainLesson {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    out: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl PlainLesson {
+    fn start(data: &Path, args: &[&str]) -> Self {
+        use std::io::Read;
+        use std::process::Stdio;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tutor"))
+            .arg("--data-dir")
+            .arg(data)
+            // No model: the lesson speaks the teacher's words, and this stays fast.
+            .args(["--model", "/nonexistent/none.gguf"])
+            .args(args)
+            .env_remove("TUTOR_MODEL")
+            .env_remove("TUTOR_PIN")
+            .env("TUTOR_VOICE", "authored")
+            .env("USER", "asker")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("running tutor");
+        let stdin = child.stdin.take().unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let out = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let sink = out.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        Self { child, stdin, out }
+    }
+
+    fn text(&self) -> String {
+        self.out.lock().unwrap().clone()
+    }
+
+    /// Waits until the output after byte `from` contains `what`; returns that part.
+    fn wait_for(&self, from: usize, what: &str) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let t = self.text();
+            if t[from..].contains(what) {
+                return t[from..].to_string();
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "timed out waiting for {what:?}:\n{t}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    /// Types `line`; returns where the output stood before it.
+    fn say(&mut self, line: &str) -> usize {
+        use std::io::Write;
+        let at = self.text().len();
+        writeln!(self.stdin, "{line}").unwrap();
+        self.stdin.flush().unwrap();
+        at
+    }
+}
+
+impl Drop for PlainLesson {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `?? ` lines in a real plain-mode lesson on the bundled photosynthesis course: answered from
+/// the material with a source, "not in your course material" when it has no answer, and during
+/// a check whose answer is in the passage the passage is withheld; the question is never graded.
+#[test]
+fn asking_the_material_during_a_plain_lesson() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut l = PlainLesson::start(
+        dir.path(),
+        &[
+            "learn",
+            "photosynthesis",
+            "light-reactions",
+            "--plain",
+            "--unlock",
+        ],
+    );
+    l.wait_for(0, "?? question = ask your course material");
+    l.wait_for(0, "> ");
+    // Before any check: answered from the material, with its source.
+    let at = l.say("?? what is chlorophyll?");
+    let reply = l.wait_for(at, "\n> ");
+    assert!(
+        reply.contains("material: From your course material:"),
+        "{reply}"
+    );
+    assert!(reply.contains("(source: "), "{reply}");
+    assert!(reply.to_lowercase().contains("chlorophyll"), "{reply}");
+    // Nothing in the material: say so and point to the teacher.
+    let at = l.say("?? how do bees make honey");
+    let reply = l.wait_for(at, "\n> ");
+    assert!(
+        reply.contains(&format!("material: {NOT_IN_MATERIAL}")),
+        "{reply}"
+    );
+    // Talk until the first check ("which substance is split": water).
+    let mut turns = 0;
+    while !l.text().contains("[check] In the first stage") {
+        assert!(turns < 8, "no check after {turns} lines:\n{}", l.text());
+        let at = l.say("okay");
+        l.wait_for(at, "\n> ");
+        turns += 1;
+    }
+    let at = l.say("?? where does the oxygen that plants give off come from?");
+    let reply = l.wait_for(at, "\n> ");
+    assert!(reply.contains(&format!("material: {WITHHELD}")), "{reply}");
+    assert!(
+        !reply.to_lowercase().contains("water"),
+        "the pending answer leaked: {reply}"
+    );
+    // The question was not an attempt: no hint or feedback, and the answer is graded as the
+    // first attempt.
+    assert!(!reply.contains("tutor:"), "{reply}");
+    let at = l.say("water");
+    l.wait_for(at, "saved: next review");
+    l.say(":q");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while l.child.try_wait().unwrap().is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "tutor did not exit on :q"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    drop(l);
+    let db = rusqlite::Connection::open(dir.path().join("tutor.sqlite3")).unwrap();
+    let (attempts, correct): (i64, bool) = db
+        .query_row(
+            "SELECT r.attempts, r.correct FROM review_log r JOIN cards c ON c.id = r.card_id \
+             WHERE c.check_id = 'lr-split'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((attempts, correct), (1, true));
+    let asked: i64 = db
+        .query_row(
+            "SELECT count(*) FROM transcript WHERE role = 'student' AND move = 'ask'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(asked, 3, "each question is in the transcript");
+}
+
+/// In line mode a concept's picture is its words (screen readers get the same).
+#[test]
+fn plain_mode_shows_a_picture_as_its_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut l = PlainLesson::start(dir.path(), &["learn", "fractions", "--plain"]);
+    let out = l.wait_for(0, "> ");
+    assert!(
+        out.contains(
+            "[picture: Two bars of the same length. The top bar is cut into 4 equal parts"
+        ),
+        "{out}"
+    );
+    l.say(":q");
 }

@@ -171,6 +171,18 @@ const INVALID: &[(&str, usize, usize, &str)] = &[
         "image \"nope.png\" not found",
     ),
     (
+        "image_svg.toml",
+        22,
+        9,
+        "picture \"../images/drawing.svg\" is an SVG drawing",
+    ),
+    (
+        "image_corrupt.toml",
+        22,
+        9,
+        "picture \"../images/broken.png\" is not a PNG or JPEG picture that can be read",
+    ),
+    (
         "image_no_alt.toml",
         22,
         9,
@@ -946,5 +958,32 @@ fn graders_never_panic_on_odd_input() {
         for c in &checks {
             let _ = grade(c, &s);
         }
+    }
+}
+
+/// `tutor check` (the real binary) names a missing picture and a missing alt text at the
+/// `image` key's file:line:col.
+#[test]
+fn check_reports_picture_problems_at_their_position() {
+    for (file, want) in [
+        (
+            "image_missing_file.toml",
+            "22:9: error: image \"nope.png\" not found",
+        ),
+        (
+            "image_no_alt.toml",
+            "22:9: error: image \"../images/leaf.png\" has no alt text",
+        ),
+    ] {
+        let path = fixture(&format!("invalid/{file}"));
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_tutor"))
+            .args(["check", path.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{file} must fail");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        let want = format!("{}:{want}", path.display());
+        assert!(text.contains(&want), "wanted {want:?} in:\n{text}");
     }
 }

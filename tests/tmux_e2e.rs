@@ -2,7 +2,8 @@
 //! read with `capture-pane`: start, open the fractions course, answer a check in a lesson, stop a
 //! streaming reply with Esc, finish a review, quit; the review is in `tutor stats --json` and the
 //! terminal is back in cooked mode. Then a tmux session is killed mid-lesson and the database
-//! must still be sound. The model speaks freely here (`TUTOR_VOICE=free`) so that a streaming
+//! must still be sound. A course with a picture is drawn in half blocks inside tmux with its alt
+//! text, and the ask key answers from the course material. The model speaks freely here (`TUTOR_VOICE=free`) so that a streaming
 //! reply can be stopped; every reply still passes the reply contract.
 
 mod common;
@@ -17,13 +18,18 @@ struct Tmux {
 
 impl Tmux {
     fn start(name: &str, home: &Path, extra: &str) -> Self {
+        Self::start_with(name, home, "", extra)
+    }
+
+    /// As [`Tmux::start`], with `env` (`NAME=value ...`) set for tutor after the defaults.
+    fn start_with(name: &str, home: &Path, env: &str, extra: &str) -> Self {
         let _ = Command::new("tmux")
             .args(["kill-session", "-t", name])
             .status();
         let bin = env!("CARGO_BIN_EXE_tutor");
         let model = common::model_path();
         let script = format!(
-            "TUTOR_HOME='{}' USER=e2e TUTOR_VOICE=free '{bin}' --model '{}' --threads 1 {extra}; stty -a > '{}/stty.txt'; sleep 600",
+            "TUTOR_HOME='{}' USER=e2e TUTOR_VOICE=free {env} '{bin}' --model '{}' --threads 1 {extra}; stty -a > '{}/stty.txt'; sleep 600",
             home.display(),
             model.display(),
             home.display()
@@ -51,6 +57,15 @@ impl Tmux {
     fn screen(&self) -> String {
         let out = Command::new("tmux")
             .args(["capture-pane", "-p", "-t", &self.name])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The screen with its colours and attributes as escape sequences (`capture-pane -e`).
+    fn screen_with_colours(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-e", "-t", &self.name])
             .output()
             .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
@@ -111,7 +126,9 @@ impl Drop for Tmux {
 fn terminal_modes_after_exit(home: &Path) -> String {
     let stty = home.join("stty.txt");
     let deadline = Instant::now() + Duration::from_secs(10);
-    while !stty.exists() && Instant::now() < deadline {
+    // The shell creates the file before stty writes to it: wait for its text.
+    let written = |p: &Path| std::fs::read_to_string(p).is_ok_and(|t| t.contains("speed"));
+    while !written(&stty) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
     std::fs::read_to_string(&stty).expect("tutor exited and the shell ran stty")
@@ -142,6 +159,8 @@ fn a_student_session_in_tmux() {
     t.wait_for("What is a fraction?", 10);
     t.keys(&["Enter"]);
     t.wait_for("tutor:", 20);
+    // The concept's picture (bundled), in half blocks with its words.
+    t.wait_for("Picture: Two bars of the same length.", 10);
     t.wait_idle(60);
     // Talk until the first check; stop one streaming reply with Esc on the way.
     let mut stopped = false;
@@ -356,4 +375,107 @@ fn the_pizza_lesson_shows_no_invented_numbers() {
             "invented numbers {invented:?} in {l:?}\n(ground {ground:?})"
         );
     }
+
+/// A course whose first check has a picture (a copy of the bundled one, with its material),
+/// replacing the bundled fractions course in the user's curricula folder.
+const PICTURED: &str = r#"
+[course]
+id = "fractions"
+title = "Fractions with pictures"
+version = "1.0"
+language = "en"
+audience = "Grade 4"
+description = "Naming the fraction shown by a shaded shape."
+material = ["material/fractions.md"]
+
+[[concept]]
+id = "shaded"
+title = "Shaded shapes"
+requires = []
+objective = "The student can name the fraction shown by a shaded shape."
+notes = "Count all the equal parts for the bottom number and the shaded parts for the top number."
+questions = ["How many equal parts does the bar have?"]
+
+[[concept.check]]
+id = "shaded-bar"
+kind = "short"
+prompt = "Look at the picture. What fraction of the bar is shaded?"
+image = "images/fraction-3-of-4.png"
+image_alt = "A bar cut into 4 equal parts. The first 3 parts are shaded blue; the last part is white."
+answer = "3/4"
+hints = ["Count all the equal parts first.", "Then count the shaded parts.", "A bar of 5 parts with 2 shaded shows 2/5."]
+explanation = "3 of the 4 equal parts are shaded: 3/4."
+"#;
+
+#[test]
+fn a_pictured_check_and_a_question_in_tmux() {
+    let home = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = home.path().join("curricula");
+    std::fs::create_dir_all(dir.join("images")).unwrap();
+    std::fs::create_dir_all(dir.join("material")).unwrap();
+    for f in ["images/fraction-3-of-4.png", "material/fractions.md"] {
+        std::fs::copy(root.join("curricula").join(f), dir.join(f)).unwrap();
+    }
+    std::fs::write(dir.join("pictured.toml"), PICTURED).unwrap();
+    // The teacher's own words (no model replies): this test is about the screen.
+    let t = Tmux::start_with("tutor-e2e-d", home.path(), "TUTOR_VOICE=authored", "");
+    // As in the other tests: the lesson thread shares the engine, which is busy loading.
+    t.wait_for("Model: ready", 60);
+    t.wait_for("Fractions with pictures", 30);
+    t.keys(&["m"]);
+    t.wait_for("Shaded shapes", 10);
+    t.keys(&["Enter"]);
+    t.wait_for("tutor:", 60);
+    let mut lines = 0;
+    while !t.screen().contains("What fraction of the bar is shaded?") {
+        assert!(lines < 6, "no check after {lines} lines:\n{}", t.screen());
+        t.type_line("okay");
+        std::thread::sleep(Duration::from_millis(400));
+        lines += 1;
+    }
+    let s = t.wait_for("Picture: A bar cut into 4 equal parts.", 10);
+    // Drawn in half blocks (tmux: no graphics protocol), in 24-bit colour; nothing else leaks.
+    assert!(s.contains(" picture "), "the picture panel:\n{s}");
+    let coloured = t.screen_with_colours();
+    assert!(
+        coloured.contains("8;2;"),
+        "the half blocks carry RGB colours:\n{coloured}"
+    );
+    for junk in ["\x1b_G", "\x1bP", "\x1b]1337"] {
+        assert!(
+            !coloured.contains(junk),
+            "graphics escapes on a tmux screen"
+        );
+    }
+    assert_eq!(s.lines().count(), 32, "the screen keeps its shape:\n{s}");
+    assert!(
+        s.contains("Ctrl+A ask"),
+        "the footer shows the ask key:\n{s}"
+    );
+    // The alt text is also part of the check, for screen readers.
+    assert!(s.contains("[picture: A bar cut into 4 equal parts."), "{s}");
+    // Ask the material with the ask key while the check is on screen.
+    t.keys(&["C-a"]);
+    t.wait_for("your question for the course material", 5);
+    t.type_line("what is a denominator");
+    let s = t.wait_for("course material:", 20);
+    assert!(s.contains("source: "), "the reply names its source:\n{s}");
+    // The question was not an answer: the check is still waiting. Answer it.
+    t.type_line("3/4");
+    let s = t.wait_for("3 of the 4 equal parts are shaded", 20);
+    assert!(
+        !s.contains("Picture: A bar"),
+        "the picture goes with the check:\n{s}"
+    );
+    t.keys(&["Escape"]);
+    t.wait_for("Course map", 10);
+    t.keys(&["C-c"]);
+    let modes = terminal_modes_after_exit(home.path());
+    assert!(
+        modes.contains(" icanon") && modes.contains(" echo "),
+        "terminal left in raw mode: {modes}"
+    );
+    let log = std::fs::read_to_string(home.path().join("logs/tutor.log")).unwrap_or_default();
+    assert!(!log.contains("picture not drawn"), "{log}");
 }

@@ -423,3 +423,137 @@ fn settings_screen() {
     a.selected = 3;
     draw(&a, "settings");
 }
+
+/// The bundled fractions course and its check with a picture.
+fn fractions_entry() -> tutor::curriculum::library::Entry {
+    let lib = tutor::curriculum::library::Library::load(None, &[]);
+    lib.get("fractions").expect("bundled").clone()
+}
+
+#[test]
+fn an_ask_reply_in_the_lesson_screen() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let mut a = lesson();
+    a.lesson.as_mut().unwrap().input.clear();
+    step(
+        &mut a,
+        Msg::Lesson(LessonEvent::TutorEnd {
+            mv: "hint".into(),
+            text: "Check each one: were the top and bottom multiplied by the same number?".into(),
+        }),
+    );
+    // The ask key (Ctrl+A) starts a `?? ` question; Enter sends it as a lesson line.
+    let ctrl_a = KeyEvent::new(KeyCode::Char('a'), KeyModifiers::CONTROL);
+    assert!(update(&mut a, Msg::Key(ctrl_a), Instant::now()).is_empty());
+    assert_eq!(a.lesson.as_ref().unwrap().input, "?? ");
+    for c in "what does the denominator tell you".chars() {
+        step(
+            &mut a,
+            Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+        );
+    }
+    let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
+    let fx = update(&mut a, Msg::Key(enter), Instant::now());
+    let question = "?? what does the denominator tell you";
+    assert_eq!(fx, vec![tutor::app::Effect::LessonSay(question.into())]);
+    // The reply comes from the same hook plain mode uses, over the real bundled material.
+    let entry = fractions_entry();
+    let mut index = tutor::ask::AskIndex::in_memory().unwrap();
+    let q = tutor::ask::question_in(question).unwrap();
+    let reply = tutor::ask::lesson_reply(&mut index, &entry, q, None, 0, None);
+    assert!(reply.contains("(source: "), "{reply}");
+    step(&mut a, Msg::MaterialReply(reply));
+    draw(&a, "lesson_ask_reply");
+}
+
+#[test]
+fn a_check_with_a_picture_in_half_blocks() {
+    use tutor::curriculum::images::Picture;
+    use tutor::ui::picture::{Graphics, PictureView};
+    let entry = fractions_entry();
+    let (_, check) = entry.course.check("nd-shaded").expect("the pictured check");
+    let img = check.image.as_ref().expect("it has a picture");
+    let mut a = base();
+    step(
+        &mut a,
+        Msg::LessonStarted {
+            course_id: "fractions".into(),
+            concept_id: "numerator-denominator".into(),
+            title: "Fractions › Numerator and denominator".into(),
+        },
+    );
+    step(
+        &mut a,
+        Msg::Lesson(LessonEvent::Check {
+            index: 3,
+            id: check.id.clone(),
+            prompt: check.display_prompt(),
+            choices: vec![],
+        }),
+    );
+    let picture = Picture::load(&entry.origin, img, Some(&check.id));
+    let view = PictureView::new(&picture, Graphics::Halfblocks);
+    assert!(view.is_drawn(), "{view:?}");
+    step(&mut a, Msg::Picture(view));
+    draw(&a, "lesson_picture");
+    // The drawing itself: in the picture's middle row, about 3 of every 4 parts of the bar are
+    // blue and 1 is white (the colours are not in the text snapshot).
+    let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    t.draw(|f| tutor::ui::render(&a, f)).unwrap();
+    let buf = t.backend().buffer().clone();
+    let blue = |c: ratatui::style::Color| matches!(c, ratatui::style::Color::Rgb(r, g, b) if b > 150 && r < 120 && g < 170);
+    let white = |c: ratatui::style::Color| matches!(c, ratatui::style::Color::Rgb(r, g, b) if r > 200 && g > 200 && b > 200);
+    let rows: Vec<u16> = (0..24)
+        .filter(|&y| (0..80).any(|x| blue(buf[(x, y)].fg) || blue(buf[(x, y)].bg)))
+        .collect();
+    assert!(rows.len() >= 3, "the picture is drawn over several rows");
+    let mid = rows[rows.len() / 2];
+    let cells: Vec<&ratatui::buffer::Cell> = (0..80).map(|x| &buf[(x, mid)]).collect();
+    let n_blue = cells.iter().filter(|c| blue(c.bg)).count();
+    let n_white = cells.iter().filter(|c| white(c.bg)).count();
+    let share = n_blue as f64 / (n_blue + n_white) as f64;
+    assert!(
+        (0.6..=0.85).contains(&share),
+        "{n_blue} blue and {n_white} white columns"
+    );
+    // The alt text is on screen as words, beside the picture and in the check.
+    let text: String = (0..24)
+        .map(|y| (0..80).map(|x| buf[(x, y)].symbol()).collect::<String>())
+        .collect();
+    assert!(
+        text.contains("Picture: A bar cut into 4 equal parts."),
+        "{text}"
+    );
+    // The check's feedback takes the picture away.
+    step(
+        &mut a,
+        Msg::Lesson(LessonEvent::Feedback {
+            correct: true,
+            text: "That's right.".into(),
+        }),
+    );
+    assert!(a.lesson.as_ref().unwrap().picture.is_none());
+}
+
+#[test]
+fn a_picture_that_cannot_be_read_shows_its_words() {
+    use tutor::curriculum::images::{ImageError, Picture};
+    use tutor::ui::picture::{Graphics, PictureView};
+    let mut a = lesson();
+    let broken = Picture {
+        alt: "A leaf cut across, seen from the side.".into(),
+        path: "images/leaf.png".into(),
+        bytes: Ok(std::sync::Arc::from(&b"\x89PNG\r\n\x1a\nnot really"[..])),
+        check: Some("eq-3".into()),
+    };
+    let missing = Picture {
+        bytes: Err(ImageError::NotBundled("images/leaf.png".into())),
+        ..broken.clone()
+    };
+    for p in [broken, missing] {
+        let view = PictureView::new(&p, Graphics::Halfblocks);
+        assert!(!view.is_drawn() && view.problem.is_some(), "{view:?}");
+        step(&mut a, Msg::Picture(view));
+        draw(&a, "lesson_picture_unreadable");
+    }
+}

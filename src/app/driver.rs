@@ -33,6 +33,7 @@ use crate::store::profiles::{Profile, os_user_name};
 use crate::store::{Store, StoreError};
 use crate::tutor::lesson::Lesson;
 use crate::tutor::service::{LessonService, LessonUpdate};
+use crate::ui::picture::PictureView;
 
 /// Driver failures.
 #[derive(Debug, thiserror::Error)]
@@ -97,6 +98,8 @@ pub(super) struct WorkerSetup {
     pub temperature: Option<f32>,
     /// How much the model may say (see [`Env::voice_level`]).
     pub voice: crate::tutor::contract::VoiceLevel,
+    /// How pictures are drawn (decoded on the lesson thread, not the UI's).
+    pub graphics: crate::ui::picture::Graphics,
 }
 
 /// The lesson worker: a thread that owns the current [`Lesson`] and its own store connection.
@@ -113,6 +116,7 @@ pub(super) fn spawn_lesson_worker(w: WorkerSetup) -> std_mpsc::Sender<LessonCmd>
         interrupt,
         temperature,
         voice,
+        graphics,
     } = w;
     let notices = {
         let remote = remote.clone();
@@ -156,6 +160,8 @@ pub(super) fn spawn_lesson_worker(w: WorkerSetup) -> std_mpsc::Sender<LessonCmd>
                         Msg::Status(format!("Saved: next review {next_review}."))
                     }
                     LessonUpdate::NotSaved(why) => Msg::LessonNotSaved(why),
+                    LessonUpdate::MaterialReply(text) => Msg::MaterialReply(text),
+                    LessonUpdate::Picture(p) => Msg::Picture(PictureView::new(&p, graphics)),
                 });
             };
             while let Ok(cmd) = cmd_rx.recv() {
@@ -195,7 +201,7 @@ pub(super) fn spawn_lesson_worker(w: WorkerSetup) -> std_mpsc::Sender<LessonCmd>
                             sched(),
                             lesson,
                         ) {
-                            Ok(s) => s,
+                            Ok(s) => s.with_material(entry, &db),
                             Err(e) => {
                                 let _ = tx.send(Msg::Status(format!(
                                     "The lesson cannot start: it could not be saved ({e})."

@@ -209,6 +209,7 @@ impl Ctx {
             interrupt: self.interrupt.clone(),
             temperature: self.env.config.model.temperature,
             voice: self.env.voice_level(),
+            graphics: crate::ui::picture::Graphics::from_env(),
         }));
         Ok(())
     }

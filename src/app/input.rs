@@ -253,6 +253,7 @@ pub(super) fn on_key(app: &mut App, k: KeyEvent, now: Instant) -> Vec<Effect> {
             }
             _ => vec![],
         },
+        Action::Ask => ask_key(app),
         Action::StopReply => {
             if app.lesson.as_ref().is_some_and(|l| l.streaming) {
                 vec![Effect::StopReply]
@@ -348,11 +349,36 @@ fn settings_change(s: &mut SettingsView, row: usize, dir: i32) {
     }
 }
 
+/// The ask key: an empty input becomes `?? ` (type the question, Enter asks); typed text is
+/// sent as a question at once. Either way it goes through the lesson's `?? ` line, the same
+/// code as plain mode.
+fn ask_key(app: &mut App) -> Vec<Effect> {
+    let Some(l) = app.lesson.as_mut() else {
+        return vec![];
+    };
+    if l.done || l.awaiting_rating {
+        return vec![];
+    }
+    let typed = l.input.trim();
+    if typed.is_empty() || typed == crate::ask::QUESTION_PREFIX.trim() {
+        l.input = crate::ask::QUESTION_PREFIX.to_string();
+        return vec![];
+    }
+    if crate::ask::question_in(typed).is_none() {
+        l.input = format!("{}{typed}", crate::ask::QUESTION_PREFIX);
+    }
+    send_lesson(app)
+}
+
 fn send_lesson(app: &mut App) -> Vec<Effect> {
     let Some(l) = app.lesson.as_mut() else {
         return vec![];
     };
     if l.streaming || l.input.trim().is_empty() {
+        return vec![];
+    }
+    // `?? ` with no question yet: wait for it (never sent as an answer).
+    if l.input.trim() == crate::ask::QUESTION_PREFIX.trim() {
         return vec![];
     }
     if l.done {

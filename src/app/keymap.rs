@@ -26,6 +26,8 @@ pub enum Action {
     Send,
     Newline,
     Hint,
+    /// Ask the course material (the input becomes a `?? ` question).
+    Ask,
     StopReply,
     ScrollUp,
     ScrollDown,
@@ -58,6 +60,7 @@ impl Action {
             Self::Send => "send",
             Self::Newline => "newline",
             Self::Hint => "hint",
+            Self::Ask => "ask",
             Self::StopReply => "stop",
             Self::ScrollUp => "scroll-up",
             Self::ScrollDown => "scroll-down",
@@ -90,6 +93,7 @@ impl Action {
             Self::Send => "send your answer",
             Self::Newline => "new line in your answer",
             Self::Hint => "next hint",
+            Self::Ask => "ask your course material a question",
             Self::StopReply => "stop the tutor's reply",
             Self::ScrollUp => "scroll up",
             Self::ScrollDown => "scroll down",
@@ -202,7 +206,11 @@ impl Default for Keymap {
             (ctrl('c'), Quit),
         ];
         let mut lesson = typing.clone();
-        lesson.extend([(k(KeyCode::Esc), StopReply)]);
+        lesson.extend([
+            (k(KeyCode::Esc), StopReply),
+            (ctrl('a'), Ask),
+            (k(KeyCode::F(2)), Ask),
+        ]);
         maps.insert(Screen::Lesson, lesson);
         let mut review = typing;
         review.extend([(k(KeyCode::Esc), Back)]);

@@ -112,6 +112,10 @@ pub enum Msg {
     Lesson(LessonEvent),
     /// A lesson write failed: shown in the transcript and the status line.
     LessonNotSaved(String),
+    /// The course material's answer to a `?? ` question (sources included).
+    MaterialReply(String),
+    /// A picture for the lesson (the concept's, or the check's just posed).
+    Picture(crate::ui::picture::PictureView),
     ReviewCard(Option<Box<ReviewCard>>, u32),
     ReviewSaved(String),
     Stats(Box<StatsData>),
@@ -272,6 +276,8 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
                 scroll: 0,
                 awaiting_rating: false,
                 done: false,
+                picture: None,
+                concept_picture: None,
             });
             app.go(Screen::Lesson);
             vec![]
@@ -289,6 +295,26 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
                 l.scroll = 0;
             }
             app.status = Some(why);
+            vec![]
+        }
+        Msg::MaterialReply(text) => {
+            if let Some(l) = app.lesson.as_mut() {
+                l.entries.push(Entry {
+                    who: Who::Material,
+                    text,
+                });
+                l.scroll = 0;
+            }
+            vec![]
+        }
+        Msg::Picture(p) => {
+            if let Some(l) = app.lesson.as_mut() {
+                if p.check.is_some() {
+                    l.picture = Some(p);
+                } else {
+                    l.concept_picture = Some(p);
+                }
+            }
             vec![]
         }
         Msg::ReviewCard(card, remaining) => {
@@ -333,6 +359,8 @@ pub fn update(app: &mut App, msg: Msg, now: Instant) -> Vec<Effect> {
                 scroll: 0,
                 awaiting_rating: false,
                 done: true,
+                picture: None,
+                concept_picture: None,
             });
             app.go(Screen::Lesson);
             vec![]
@@ -429,10 +457,14 @@ fn on_lesson_event(app: &mut App, ev: LessonEvent) {
             text: why,
         }),
         LessonEvent::Graded { .. } => {}
-        LessonEvent::Feedback { text, .. } => l.entries.push(Entry {
-            who: Who::Feedback,
-            text,
-        }),
+        LessonEvent::Feedback { text, .. } => {
+            // The check is over: its picture goes (the concept's, if any, comes back).
+            l.picture = None;
+            l.entries.push(Entry {
+                who: Who::Feedback,
+                text,
+            })
+        }
         LessonEvent::NeedSelfRating { model_answer } => {
             l.awaiting_rating = true;
             l.entries.push(Entry {

@@ -74,6 +74,8 @@ pub enum Who {
     Check,
     Feedback,
     Note,
+    /// An answer from the course material (`?? ` questions).
+    Material,
 }
 
 /// One entry of the lesson transcript.
@@ -97,6 +99,10 @@ pub struct LessonView {
     pub scroll: u16,
     pub awaiting_rating: bool,
     pub done: bool,
+    /// The picture of the check on screen, until its feedback.
+    pub picture: Option<crate::ui::picture::PictureView>,
+    /// The concept's picture, shown when no check has one.
+    pub concept_picture: Option<crate::ui::picture::PictureView>,
 }
 
 /// A review card on screen.

@@ -99,11 +99,14 @@ pub fn learn_plain(
     }
     lesson.voice = env.voice_level();
     let (engine, _) = start_engine(env, false);
-    let mut svc = LessonService::start(&mut store, profile, sched, lesson)?;
+    let db = store.path().to_path_buf();
+    let mut svc =
+        LessonService::start(&mut store, profile, sched, lesson)?.with_material(&entry, &db);
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
-        "Lesson: {} › {} (type your answers; h = hint, ? = give up on a check, :q = stop)",
+        "Lesson: {} › {} (type your answers; h = hint, ? = give up on a check, \
+         ?? question = ask your course material, :q = stop)",
         entry.course.title, svc.lesson.concept.title
     )?;
     let mut print = |u: LessonUpdate| {
@@ -153,6 +156,12 @@ fn show(out: &mut impl Write, u: LessonUpdate) -> std::io::Result<()> {
             return writeln!(out, "✓ saved: next review {next_review}");
         }
         LessonUpdate::NotSaved(why) => return writeln!(out, "⚠ {why}"),
+        LessonUpdate::MaterialReply(text) => return writeln!(out, "material: {text}"),
+        // A check's picture is in its prompt as words already; the concept's is shown here.
+        LessonUpdate::Picture(p) if p.check.is_none() => {
+            return writeln!(out, "[picture: {}]", p.alt);
+        }
+        LessonUpdate::Picture(_) => return Ok(()),
         LessonUpdate::Event(ev) => ev,
     };
     match ev {

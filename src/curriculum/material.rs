@@ -192,6 +192,7 @@ pub fn check_loaded(loaded: &mut Loaded, path: &Path, name: &str, text: &str) {
     let mut sink = Sink::new(name, text);
     let base = path.parent().unwrap_or(Path::new("."));
     check_files(course, base, &mut sink);
+    super::images::check_images(course, base, &mut sink);
     loaded.diagnostics.append(&mut sink.diags);
     loaded.diagnostics.sort_by_key(|d| (d.pos, d.severity));
 }

@@ -11,9 +11,11 @@
 //! - [`diag`]: `file:line:col: error: message` diagnostics.
 //! - [`wrong`]: teachers' common wrong answers per check, with feedback.
 //! - [`material`]: reference material files and the glossary (`tutor ask` answers from them).
+//! - [`images`]: pictures on concepts and checks (checked files, bundled copies).
 
 pub mod diag;
 pub mod grade;
+pub mod images;
 pub mod library;
 pub mod material;
 pub mod parse;

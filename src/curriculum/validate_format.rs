@@ -3,7 +3,6 @@
 //! rungs, most choice answers in one position, one-letter choices that clash with letters.
 
 use std::collections::HashSet;
-use std::path::Path;
 
 use super::diag::{Pos, Sink};
 use super::grade::{self, kinds, number, short, units};
@@ -53,17 +52,7 @@ fn check_image(img: &Image, sink: &mut Sink<'_>) {
             ),
         );
     }
-    let base = Path::new(sink.file).parent().unwrap_or(Path::new("."));
-    if !base.join(&img.path).is_file() {
-        sink.error(
-            img.pos,
-            format!("image {:?} not found", img.path),
-            Some(format!(
-                "the path is relative to the course file's folder ({})",
-                base.display()
-            )),
-        );
-    }
+    // The file itself is checked beside the course file: see `images::check_images`.
 }
 
 fn check_fields(k: &Check, sink: &mut Sink<'_>) {

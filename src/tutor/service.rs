@@ -3,8 +3,15 @@
 //! reports [`LessonUpdate`]s for the front ends to show. A write that fails is reported to
 //! the student ([`LessonUpdate::NotSaved`]); a grade is only reported saved
 //! ([`LessonUpdate::Saved`]) after its transaction committed.
+//!
+//! A line starting with [`crate::ask::QUESTION_PREFIX`] (`?? `; the TUI's ask key writes it) is
+//! a question for the course material, not an answer: it is answered by [`crate::ask`] with
+//! the check on screen withheld, saved in the transcript, and never graded.
 
 use super::lesson::{Lesson, LessonEvent};
+use crate::ask::{self, AskIndex};
+use crate::curriculum::images::Picture;
+use crate::curriculum::library::Entry;
 use crate::engine::ChatBackend;
 use crate::srs::{Scheduler, describe_interval};
 use crate::store::cards::Answer;
@@ -20,6 +27,11 @@ pub enum LessonUpdate {
     Saved { next_review: String },
     /// A write failed: tell the student (nothing they did before is lost).
     NotSaved(String),
+    /// The answer to a `?? ` question, from the course material, sources included.
+    MaterialReply(String),
+    /// A picture to show: the concept's (at the start) or the check's just posed. Its alt text
+    /// is also in the check's prompt, so line mode and screen readers lose nothing.
+    Picture(Picture),
 }
 
 /// The words shown when a write fails.
@@ -44,6 +56,9 @@ pub struct LessonService {
     rec: Recorder,
     /// Writes that failed in this lesson.
     pub failed_writes: usize,
+    /// The course (its pictures, its material) and the material index for `?? ` questions.
+    entry: Option<Entry>,
+    index: Option<AskIndex>,
 }
 
 impl Recorder {
@@ -161,7 +176,21 @@ impl LessonService {
             },
             lesson,
             failed_writes: 0,
+            entry: None,
+            index: None,
         })
+    }
+
+    /// Shows `entry`'s pictures and lets the student ask its material (`?? question`), with
+    /// the index in the database file `db` (the progress database). Without it a question gets
+    /// a sentence saying the material cannot be searched, and no picture is sent.
+    pub fn with_material(mut self, entry: &Entry, db: &std::path::Path) -> Self {
+        match AskIndex::open(db) {
+            Ok(index) => self.index = Some(index),
+            Err(e) => tracing::warn!(error = %e, "the material index cannot be opened"),
+        }
+        self.entry = Some(entry.clone());
+        self
     }
 
     /// The session's id in the store.
@@ -169,21 +198,39 @@ impl LessonService {
         self.rec.session_id
     }
 
-    /// Runs `f` on the lesson, saving and forwarding every event it reports as it comes.
+    /// Runs `f` on the lesson, saving and forwarding every event it reports as it comes (a
+    /// posed check with a picture is followed by [`LessonUpdate::Picture`]).
     fn drive(
         &mut self,
         store: &mut Store,
         emit: &mut dyn FnMut(LessonUpdate),
         f: impl FnOnce(&mut Lesson, &mut dyn FnMut(LessonEvent)),
     ) {
+        let origin = self.entry.as_ref().map(|e| e.origin.clone());
+        let images: Vec<(String, crate::curriculum::Image)> = self
+            .lesson
+            .concept
+            .checks
+            .iter()
+            .filter_map(|c| Some((c.id.clone(), c.image.clone()?)))
+            .collect();
         let Self {
             lesson,
             rec,
             failed_writes,
+            ..
         } = self;
         let mut sink = |ev: LessonEvent| {
+            let posed = match &ev {
+                LessonEvent::Check { id, .. } => Some(id.clone()),
+                _ => None,
+            };
             if rec.save_and_emit(store, ev, emit) {
                 *failed_writes += 1;
+            }
+            let picture = posed.and_then(|id| images.iter().find(|(c, _)| *c == id));
+            if let (Some((id, img)), Some(origin)) = (picture, &origin) {
+                emit(LessonUpdate::Picture(Picture::load(origin, img, Some(id))));
             }
         };
         f(lesson, &mut sink);
@@ -196,6 +243,13 @@ impl LessonService {
         backend: &dyn ChatBackend,
         emit: &mut dyn FnMut(LessonUpdate),
     ) {
+        if let (Some(entry), Some(img)) = (&self.entry, &self.lesson.concept.image) {
+            emit(LessonUpdate::Picture(Picture::load(
+                &entry.origin,
+                img,
+                None,
+            )));
+        }
         self.drive(store, emit, |l, sink| l.begin(backend, sink));
     }
 
@@ -211,6 +265,9 @@ impl LessonService {
         if line.is_empty() || self.lesson.done() {
             return;
         }
+        if let Some(question) = ask::question_in(line) {
+            return self.ask(line, question, store, backend, emit);
+        }
         if let Err(e) = store.append_line(self.rec.session_id, "student", None, line) {
             self.failed_writes += 1;
             tracing::error!(error = %e, "saving the student's line failed");
@@ -220,6 +277,45 @@ impl LessonService {
             )));
         }
         self.drive(store, emit, |l, sink| l.student(line, backend, sink));
+    }
+
+    /// A `?? ` question: answered from the material (the check on screen withheld), saved in
+    /// the transcript, and not passed to the lesson (nothing is graded, no attempt counted).
+    fn ask(
+        &mut self,
+        line: &str,
+        question: &str,
+        store: &mut Store,
+        backend: &dyn ChatBackend,
+        emit: &mut dyn FnMut(LessonUpdate),
+    ) {
+        let l = &self.lesson;
+        let pending = l
+            .policy
+            .current_check()
+            .and_then(|i| l.concept.checks.get(i))
+            .filter(|c| l.guard.is_pending(&c.id));
+        let reply = match (&self.entry, self.index.as_mut()) {
+            (Some(entry), Some(index)) => {
+                let voice = l.voice as u8;
+                let backend = (voice >= ask::answer::MODEL_VOICE).then_some(backend);
+                ask::lesson_reply(index, entry, question, pending, voice, backend)
+            }
+            _ => "Your course material cannot be searched just now; ask your teacher.".into(),
+        };
+        let sid = self.rec.session_id;
+        let saved = store
+            .append_line(sid, "student", Some("ask"), line)
+            .and_then(|_| store.append_line(sid, "tutor", Some("material"), &reply));
+        emit(LessonUpdate::MaterialReply(reply));
+        if let Err(e) = saved {
+            self.failed_writes += 1;
+            tracing::error!(error = %e, "saving a question failed");
+            emit(LessonUpdate::NotSaved(not_saved_message(
+                "your question",
+                &e,
+            )));
+        }
     }
 
     /// Ends the lesson early (the student left): saves the summary so far.

@@ -51,8 +51,20 @@ pub fn markdown_line(text: &str, base: Style) -> Line<'static> {
 pub fn lesson(app: &App, f: &mut Frame, area: Rect, pal: &Palette) {
     let Some(l) = &app.lesson else { return };
     let input_h = (l.input.lines().count().max(1) as u16 + 2).min(6);
-    let [chat, input] =
+    let [area, input] =
         Layout::vertical([Constraint::Min(3), Constraint::Length(input_h)]).areas(area);
+    // A picture takes the top of the transcript while at least 6 rows of it stay visible.
+    let picture = l.picture.as_ref().or(l.concept_picture.as_ref());
+    let chat = match picture {
+        Some(p) if area.height >= p.height(area.width) + 6 => {
+            let [top, rest] =
+                Layout::vertical([Constraint::Length(p.height(area.width)), Constraint::Min(6)])
+                    .areas(area);
+            super::picture::render(p, f, top, pal);
+            rest
+        }
+        _ => area,
+    };
     let mut lines: Vec<Line> = Vec::new();
     for e in &l.entries {
         let (label, style) = match e.who {
@@ -61,6 +73,7 @@ pub fn lesson(app: &App, f: &mut Frame, area: Rect, pal: &Palette) {
             Who::Check => ("check", pal.check),
             Who::Feedback => ("tutor", pal.good),
             Who::Note => ("note", pal.dim),
+            Who::Material => ("course material", pal.accent),
         };
         lines.push(Line::from(Span::styled(format!("{label}:"), style)));
         let body_style = if e.who == Who::Check {
@@ -104,6 +117,9 @@ pub fn lesson(app: &App, f: &mut Frame, area: Rect, pal: &Palette) {
     );
     let hint = if l.awaiting_rating {
         " type 1–4 and Enter "
+    } else if crate::ask::question_in(&l.input).is_some() || l.input == crate::ask::QUESTION_PREFIX
+    {
+        " your question for the course material (Enter asks) "
     } else {
         " your answer (Enter sends, Alt+Enter new line) "
     };

@@ -3,8 +3,11 @@
 //!
 //! - [`screens`]: Home, profile picker, course map, stats, teacher view, settings.
 //! - [`chat`]: the lesson transcript (light Markdown) and the review card.
+//! - [`picture`]: a concept's or check's picture (graphics protocol or half blocks) and its
+//!   alt text.
 
 pub mod chat;
+pub mod picture;
 pub mod screens;
 
 use ratatui::Frame;
@@ -94,7 +97,9 @@ fn footer_keys(app: &App) -> &'static str {
         Screen::ProfilePicker => "Enter choose · n new profile · ? help · q quit",
         Screen::Home => "c continue · r review · m course map · s stats · ? help",
         Screen::CourseMap => "Enter start lesson · ↑↓ move · Esc back · ? help",
-        Screen::Lesson => "Enter send · Ctrl+H hint · Esc stop/leave · PgUp/PgDn scroll · F1 help",
+        Screen::Lesson => {
+            "Enter send · Ctrl+H hint · Ctrl+A ask · Esc stop/leave · PgUp/PgDn · F1 help"
+        }
         Screen::Review => "Enter answer · Ctrl+H hint · 1–4 rate · Esc back · F1 help",
         Screen::Stats => "PgUp/PgDn scroll · Esc back · ? help",
         Screen::Teacher => "Tab lessons · Enter read · x export report · Esc back · ? help",
