@@ -375,6 +375,7 @@ fn the_pizza_lesson_shows_no_invented_numbers() {
             "invented numbers {invented:?} in {l:?}\n(ground {ground:?})"
         );
     }
+}
 
 /// A course whose first check has a picture (a copy of the bundled one, with its material),
 /// replacing the bundled fractions course in the user's curricula folder.
