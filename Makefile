@@ -1,4 +1,4 @@
-# tutor: the two commands in the README are `make run` and `make test`.
+# tutor: the README's two commands are `scripts/install-deps && make run` and `... && make test`.
 # Everything runs in the release profile so llama.cpp is compiled once (llama-cpp-sys-2 builds
 # it per cargo profile).
 

@@ -47,7 +47,9 @@ fn missing(root: &Path) -> Vec<String> {
 }
 
 /// Everything but libclang, as on a fresh Debian 12 with the build tools installed.
-const TOOLS: [&str; 5] = [
+const TOOLS: [&str; 7] = [
+    "usr/bin/make",
+    "usr/bin/pkill",
     "usr/bin/cmake",
     "usr/bin/c++",
     "usr/bin/tmux",
@@ -100,7 +102,9 @@ fn missing_tools_are_each_reported_by_package() {
             .filter(|f| !f.starts_with(gone))
             .collect()
     };
-    let cases: [(&str, &[&str]); 5] = [
+    let cases: [(&str, &[&str]); 7] = [
+        ("usr/bin/make", &["make"]),
+        ("usr/bin/pkill", &["procps"]),
         ("usr/bin/cmake", &["cmake"]),
         ("usr/bin/tmux", &["tmux"]),
         ("usr/bin/c++", &["g++"]),
@@ -129,6 +133,8 @@ fn an_empty_machine_lacks_everything() {
     assert_eq!(
         missing(root.path()),
         [
+            "make",
+            "procps",
             "cmake",
             "g++",
             "tmux",
