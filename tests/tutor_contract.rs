@@ -202,3 +202,26 @@ fn streaming_holds_back_until_the_contract_can_decide() {
     );
     assert_eq!(k.redact("Maya ate 3/8 of it."), "Maya ate […] of it.");
 }
+
+/// Found by `tutor eval` (fishing-cmp-2 at level 3): the model restated the question and then
+/// said "They are equal." — a wrong choice stated as fact. Stating any choice of a pending
+/// choice check is a claim; asking about one is not.
+#[test]
+fn stating_a_choice_as_a_sentence_is_a_claim() {
+    let c = course("fractions");
+    let k = contract(&c, "cmp-2", &["is it 1/3 or 1/5".into()], VoiceLevel::Free);
+    let claims = |reply: &str| {
+        k.check(reply).err().is_some_and(|v| {
+            v.iter()
+                .any(|v| matches!(v, Violation::Claim { check_id } if check_id == "cmp-2"))
+        })
+    };
+    assert!(claims(
+        "You can't compare fractions unless you know how. They are equal."
+    ));
+    assert!(claims("Well, they're equal, so it does not matter."));
+    assert!(!claims(
+        "Could they be equal? Think about the size of each piece."
+    ));
+    assert!(!claims("Think about the size of each piece."));
+}

@@ -123,6 +123,20 @@ impl std::fmt::Display for Violation {
     }
 }
 
+/// "they're" → "they are", "isn't" → "is not", ... (folded text), so that a choice's words match
+/// however the model contracts them.
+fn expand_contractions(folded: &str) -> String {
+    folded
+        .replace(['’', '‘'], "'")
+        .replace("won't", "will not")
+        .replace("can't", "can not")
+        .replace("n't", " not")
+        .replace("'re", " are")
+        .replace("'m", " am")
+        .replace("'ve", " have")
+        .replace("'ll", " will")
+}
+
 /// The contract for the replies of one lesson turn.
 pub struct ReplyContract {
     secrets: Vec<Secret>,
@@ -132,6 +146,9 @@ pub struct ReplyContract {
     lang: text2num::Language,
     last_student: Option<String>,
     current_check: Option<String>,
+    /// Per pending choice check, its choices of two words or more, folded: a reply that states
+    /// one as a sentence ("They are equal.") claims an answer, right or wrong.
+    choice_phrases: Vec<(String, Vec<String>)>,
 }
 
 impl ReplyContract {
@@ -172,7 +189,41 @@ impl ReplyContract {
             lang,
             last_student: input.student_words.last().cloned(),
             current_check: input.pending.first().map(|c| c.id.clone()),
+            choice_phrases: input
+                .pending
+                .iter()
+                .filter(|c| c.kind == crate::curriculum::CheckKind::Choice)
+                .map(|c| {
+                    let phrases = c
+                        .choices
+                        .iter()
+                        .map(|x| expand_contractions(&text::Folded::new(x).text))
+                        .filter(|x| text::words(x).len() >= 2)
+                        .collect();
+                    (c.id.clone(), phrases)
+                })
+                .collect(),
         }
+    }
+
+    /// Rule (b) for choice checks: a statement (not a question) that contains a pending choice's
+    /// words as a phrase states that choice as the answer.
+    fn states_a_choice(&self, reply: &str) -> Option<String> {
+        let folded = expand_contractions(&text::Folded::new(reply).text);
+        for sentence in folded.split_inclusive(['.', '!', '?', '\n']) {
+            if sentence.trim_end().ends_with('?') {
+                continue;
+            }
+            for (id, phrases) in &self.choice_phrases {
+                if phrases
+                    .iter()
+                    .any(|p| !text::find_words(sentence, p).is_empty())
+                {
+                    return Some(id.clone());
+                }
+            }
+        }
+        None
     }
 
     /// Every rule `reply` breaks, or `Ok` when it may be shown.
@@ -223,6 +274,12 @@ impl ReplyContract {
             out.push(Violation::Claim {
                 check_id: id.clone(),
             });
+        }
+        if let Some(check_id) = self.states_a_choice(reply) {
+            let v = Violation::Claim { check_id };
+            if !out.contains(&v) {
+                out.push(v);
+            }
         }
         if let Some(term) = self.ground.ungrounded(reply, &self.lang) {
             out.push(Violation::Ungrounded { term });
