@@ -97,6 +97,16 @@ impl Tmux {
         }
     }
 
+    /// Once the model is ready: the fractions course map, then its first concept, until the
+    /// tutor's first line.
+    fn open_first_lesson(&self) {
+        self.wait_for("Model: ready", 60);
+        self.keys(&["m"]);
+        self.wait_for("What is a fraction?", 10);
+        self.keys(&["Enter"]);
+        self.wait_for("tutor:", 20);
+    }
+
     /// Waits until the tutor is not streaming.
     fn wait_idle(&self, secs: u64) -> String {
         let deadline = Instant::now() + Duration::from_secs(secs);
@@ -153,12 +163,7 @@ fn tutor_json(home: &Path, args: &[&str]) -> serde_json::Value {
 fn a_student_session_in_tmux() {
     let home = tempfile::tempdir().unwrap();
     let t = Tmux::start("tutor-e2e-a", home.path(), "--frame-stats");
-    t.wait_for("Model: ready", 60);
-    // The fractions course map, then its first concept.
-    t.keys(&["m"]);
-    t.wait_for("What is a fraction?", 10);
-    t.keys(&["Enter"]);
-    t.wait_for("tutor:", 20);
+    t.open_first_lesson();
     // The concept's picture (bundled), in half blocks with its words.
     t.wait_for("Picture: Two bars of the same length.", 10);
     t.wait_idle(60);
@@ -300,11 +305,7 @@ fn the_pizza_lesson_shows_no_invented_numbers() {
     use tutor::tutor::eval::detector::{invented_numbers, numbers_named};
     let home = tempfile::tempdir().unwrap();
     let t = Tmux::start("tutor-e2e-pizza", home.path(), "");
-    t.wait_for("Model: ready", 60);
-    t.keys(&["m"]);
-    t.wait_for("What is a fraction?", 10);
-    t.keys(&["Enter"]);
-    t.wait_for("tutor:", 20);
+    t.open_first_lesson();
     t.wait_idle(90);
     let said = [
         "I know a pizza can be cut into slices",
