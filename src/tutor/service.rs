@@ -59,6 +59,8 @@ pub struct LessonService {
     /// The course (its pictures, its material) and the material index for `?? ` questions.
     entry: Option<Entry>,
     index: Option<AskIndex>,
+    /// The concept's checks that carry a picture (set with the material).
+    check_images: Vec<(String, crate::curriculum::Image)>,
 }
 
 impl Recorder {
@@ -178,6 +180,7 @@ impl LessonService {
             failed_writes: 0,
             entry: None,
             index: None,
+            check_images: Vec::new(),
         })
     }
 
@@ -190,6 +193,13 @@ impl LessonService {
             Err(e) => tracing::warn!(error = %e, "the material index cannot be opened"),
         }
         self.entry = Some(entry.clone());
+        self.check_images = self
+            .lesson
+            .concept
+            .checks
+            .iter()
+            .filter_map(|c| Some((c.id.clone(), c.image.clone()?)))
+            .collect();
         self
     }
 
@@ -206,20 +216,15 @@ impl LessonService {
         emit: &mut dyn FnMut(LessonUpdate),
         f: impl FnOnce(&mut Lesson, &mut dyn FnMut(LessonEvent)),
     ) {
-        let origin = self.entry.as_ref().map(|e| e.origin.clone());
-        let images: Vec<(String, crate::curriculum::Image)> = self
-            .lesson
-            .concept
-            .checks
-            .iter()
-            .filter_map(|c| Some((c.id.clone(), c.image.clone()?)))
-            .collect();
         let Self {
             lesson,
             rec,
             failed_writes,
+            entry,
+            check_images: images,
             ..
         } = self;
+        let origin = entry.as_ref().map(|e| &e.origin);
         let mut sink = |ev: LessonEvent| {
             let posed = match &ev {
                 LessonEvent::Check { id, .. } => Some(id.clone()),
@@ -229,7 +234,7 @@ impl LessonService {
                 *failed_writes += 1;
             }
             let picture = posed.and_then(|id| images.iter().find(|(c, _)| *c == id));
-            if let (Some((id, img)), Some(origin)) = (picture, &origin) {
+            if let (Some((id, img)), Some(origin)) = (picture, origin) {
                 emit(LessonUpdate::Picture(Picture::load(origin, img, Some(id))));
             }
         };
