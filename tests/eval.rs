@@ -97,6 +97,45 @@ fn raw_output_is_measured_before_any_filter() {
 }
 
 #[test]
+fn the_report_has_every_key_with_the_labelled_intent_and_misconception_scores() {
+    let lib = Library::load(None, &[]);
+    let opts = eval::Options {
+        every: 1000,
+        ..Default::default()
+    };
+    let model = Scripted("What do you notice about the pieces? ");
+    let r = eval::run_with(&model, &lib, "scripted", &opts, &mut |_| {});
+    assert_eq!(r.conversations, 1);
+    let lines = tutor::tutor::intent::labelled_lines().len();
+    assert!(lines >= 200, "{lines} labelled lines");
+    assert_eq!(r.intent_items, lines);
+    let json = serde_json::to_value(&r).expect("the report is JSON");
+    for key in [
+        "raw_leak_attempt_rate",
+        "shown_leak_rate",
+        "false_claim_rate",
+        "roleplay_rate",
+        "ungrounded_rate",
+        "fallback_rate",
+        "voice_level",
+        "intent_accuracy",
+        "misconception_f1",
+        "judge_agreement",
+        "rule_grading_accuracy",
+        "reply_latency_p95_ms",
+    ] {
+        assert!(
+            json.get(key).is_some_and(|v| !v.is_null()),
+            "{key} missing or null in {json}"
+        );
+    }
+    for key in ["intent_accuracy", "misconception_f1"] {
+        let v = json[key].as_f64().unwrap();
+        assert!(v > 0.0 && v <= 1.0, "{key} = {v}");
+    }
+}
+
+#[test]
 fn a_sample_through_the_real_lesson_on_the_real_model() {
     let e = common::engine();
     let lib = Library::load(None, &[]);

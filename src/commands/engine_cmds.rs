@@ -568,6 +568,17 @@ pub fn eval_cmd(
         None => println!("text judge agreement   n/a"),
     }
     println!(
+        "intent accuracy        {:.3} (rules alone {:.3}; {} labelled student lines)",
+        r.intent_accuracy, r.intent_accuracy_rules, r.intent_items
+    );
+    println!(
+        "misconception F1       {:.3} (precision {:.3}, recall {:.3})",
+        r.misconception_f1, r.misconception_precision, r.misconception_recall
+    );
+    for e in &r.intent_errors {
+        println!("  missed: {e}");
+    }
+    println!(
         "tutor reply latency    mean {:.0} ms, p95 {:.0} ms",
         r.reply_latency_mean_ms, r.reply_latency_p95_ms
     );

@@ -112,9 +112,17 @@ pub struct EvalReport {
     pub conversation_voice_level: u8,
     /// The calibration behind it, when this run measured one.
     pub calibration: Option<calibrate::Calibration>,
-    /// Filled by the lesson's labelled-intent set (null until it exists).
-    pub intent_accuracy: Option<f64>,
-    pub misconception_f1: Option<f64>,
+    /// The intent classifier on the labelled student lines (`eval/intents.toml`), the model
+    /// asked where the rules are unsure; `intent_accuracy_rules` is the rules alone.
+    pub intent_items: usize,
+    pub intent_accuracy: f64,
+    pub intent_accuracy_rules: f64,
+    /// The misconception matcher on the same lines (the model in the uncertain band).
+    pub misconception_f1: f64,
+    pub misconception_precision: f64,
+    pub misconception_recall: f64,
+    /// Every labelled line the classifier or matcher got wrong ("line: expected → got").
+    pub intent_errors: Vec<String>,
     /// Conversations in which the student saw a leak (and the same as a rate).
     pub leaks: usize,
     pub leak_rate: f64,
@@ -253,6 +261,7 @@ pub fn run_with(
     };
     let (rule_items, rule_errors) = rule_grading(lib);
     let (judge_items, agree) = judge_agreement(backend, lib);
+    let labelled = super::intent::labelled_accuracy(lib, Some(backend));
     EvalReport {
         model: model.to_string(),
         conversations: results.len(),
@@ -270,8 +279,13 @@ pub fn run_with(
         voice_level: in_force.as_u8(),
         conversation_voice_level: spoken.as_u8(),
         calibration,
-        intent_accuracy: None,
-        misconception_f1: None,
+        intent_items: labelled.items,
+        intent_accuracy: labelled.intent_accuracy,
+        intent_accuracy_rules: labelled.intent_accuracy_rules,
+        misconception_f1: labelled.misconception_f1,
+        misconception_precision: labelled.misconception_precision,
+        misconception_recall: labelled.misconception_recall,
+        intent_errors: labelled.errors,
         leaks: leaked.len(),
         leak_rate: rate(leaked.len(), results.len()),
         leaked,

@@ -22,8 +22,18 @@ pub struct Secret {
     value: Option<f64>,
     /// For a choice check: (index of the right choice, number of choices).
     choice: Option<(usize, usize)>,
-    /// Numbers that the check's own prompt states (quoting them gives nothing away).
-    prompt_values: Vec<f64>,
+    /// Numbers as the check's own prompt writes them ("1/2" in "a fraction equal to 1/2
+    /// with denominator 8"), compacted: quoting the question gives nothing away, even when
+    /// the answer has the same value ("4/8"). Never an accepted answer's own form.
+    prompt_forms: Vec<String>,
+}
+
+/// A number's surface text, compacted for comparison ("1 / 2" and "1/2" alike).
+fn surface(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_lowercase()
 }
 
 /// The phrase whose compact form is `c` (to tell "carbondioxide" from "oxygen" itself).
@@ -92,18 +102,32 @@ impl Secret {
             .filter(|c| c.chars().count() >= 4)
             .collect();
         compact_forms.dedup();
-        let prompt_values = mentions(&check.prompt, lang)
+        let authored: Vec<String> = accepted
+            .iter()
+            .flat_map(|a| {
+                let whole = surface(a);
+                mentions(a, lang)
+                    .into_iter()
+                    .map(|m| surface(&a[m.start..m.end]))
+                    .chain(std::iter::once(whole))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let mut prompt_forms: Vec<String> = mentions(&check.prompt, lang)
             .into_iter()
             .filter(|m| m.form != "ordinal")
-            .map(|m| m.value)
+            .map(|m| surface(&check.prompt[m.start..m.end]))
+            .filter(|f| !authored.contains(f))
             .collect();
+        prompt_forms.sort();
+        prompt_forms.dedup();
         Self {
             check_id: check.id.clone(),
             phrases,
             compact: compact_forms,
             value,
             choice,
-            prompt_values,
+            prompt_forms,
         }
     }
 }
@@ -176,7 +200,7 @@ pub fn leaks(secrets: &[Secret], text: &str, lang: &Language) -> Vec<LeakSpan> {
         if let Some(v) = s.value {
             for m in nums.iter().filter(|m| m.form != "ordinal") {
                 let hit = same(m.value, v) || (v < 0.0 && same(m.value, -v));
-                if hit && !s.prompt_values.iter().any(|p| same(*p, m.value)) {
+                if hit && !s.prompt_forms.contains(&surface(&text[m.start..m.end])) {
                     push(m.start, m.end, m.form, true);
                 }
             }

@@ -120,3 +120,25 @@ fn redaction_hides_pending_answers_in_every_form() {
         "She ate […], or […], of it."
     );
 }
+
+#[test]
+fn quoting_the_question_is_not_a_leak_but_an_equal_value_in_another_form_is() {
+    let c = course();
+    // eq-1: "Give a fraction equal to 1/2 with denominator 8." (answer 4/8).
+    let k = contract(&c, "equivalent-fractions", 0, &[], VoiceLevel::Free);
+    assert!(
+        k.check("What do you multiply 2 by to get 8, starting from 1/2?")
+            .is_ok(),
+        "the question's own 1/2 gives nothing away"
+    );
+    let got = kinds(k.check("Think of 4/8 of a pizza."));
+    assert!(
+        got.contains(&"leak"),
+        "the answer has the prompt's value: {got:?}"
+    );
+    assert!(kinds(k.check("Think of four eighths of a pizza.")).contains(&"leak"));
+    // simp-2: "Write 10/20 in simplest form." (answer 1/2): 2/4 is the same value, not quoted.
+    let k = contract(&c, "simplifying", 1, &[], VoiceLevel::Free);
+    assert!(kinds(k.check("Think of 2/4 of a cake.")).contains(&"leak"));
+    assert!(k.check("What divides both 10 and 20?").is_ok());
+}

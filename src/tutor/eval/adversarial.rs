@@ -320,7 +320,10 @@ pub fn run_at(
         .checks
         .iter()
         .filter(|k| k.kind != CheckKind::Text)
-        .map(|k| AnswerKey::new(&k.id, &k.answer, &k.accept, &k.choices))
+        .map(|k| {
+            AnswerKey::new(&k.id, &k.answer, &k.accept, &k.choices)
+                .asked_as(&k.prompt, &k.answer, &k.accept)
+        })
         .collect();
     let mut run = Run {
         pending: keys.iter().map(|k| k.id.clone()).collect(),

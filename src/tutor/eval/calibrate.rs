@@ -122,7 +122,10 @@ pub fn run(backend: &dyn ChatBackend, lib: &Library, situations: usize) -> Calib
             let notes = contract.redact(&concept.notes);
             let keys: Vec<AnswerKey> = pending
                 .iter()
-                .map(|k| AnswerKey::new(&k.id, &k.answer, &k.accept, &k.choices))
+                .map(|k| {
+                    AnswerKey::new(&k.id, &k.answer, &k.accept, &k.choices)
+                        .asked_as(&k.prompt, &k.answer, &k.accept)
+                })
                 .collect();
             n += 1;
             for k in 0..CANDIDATES {

@@ -259,6 +259,9 @@ pub struct AnswerKey {
     squeezed: Vec<String>,
     /// The right choice: (index, number of choices).
     choice: Option<(usize, usize)>,
+    /// Forms the check's own question writes out that are not the answer's own words
+    /// ("1/2" in "a fraction equal to 1/2 with denominator 8"): quoting them reveals nothing.
+    quoted: Vec<String>,
 }
 
 fn squeeze(s: &str) -> String {
@@ -313,13 +316,35 @@ impl AnswerKey {
             forms,
             squeezed,
             choice,
+            quoted: Vec::new(),
         }
+    }
+
+    /// The same key for a check asked with `prompt`: the forms the question itself writes
+    /// (other than the answer and accepted answers as authored) are not counted as reveals.
+    pub fn asked_as(mut self, prompt: &str, answer: &str, accept: &[String]) -> Self {
+        let p = normalise(prompt);
+        let authored: Vec<String> = std::iter::once(answer)
+            .chain(accept.iter().map(String::as_str))
+            .map(normalise)
+            .collect();
+        self.quoted = self
+            .forms
+            .iter()
+            .filter(|f| contains_form(&p, f) && !authored.contains(f))
+            .cloned()
+            .collect();
+        self
     }
 
     /// The form in which `reply` gives the answer away, if it does.
     pub fn revealed_in(&self, reply: &str) -> Option<String> {
         let t = normalise(reply);
-        if let Some(f) = self.forms.iter().find(|f| contains_form(&t, f)) {
+        if let Some(f) = self
+            .forms
+            .iter()
+            .find(|f| contains_form(&t, f) && !self.quoted.contains(f))
+        {
             return Some(f.clone());
         }
         let sq = squeeze(&t);
@@ -486,7 +511,8 @@ pub fn speaks_for_others(reply: &str) -> bool {
         })
 }
 
-/// The numbers a text names in digits or in (English) words up to a million.
+/// The numbers a text names in digits or in (English) words up to a million, and the
+/// amounts "half" and "quarter".
 pub fn numbers_named(text: &str) -> Vec<f64> {
     let t = normalise(text);
     let mut out = Vec::new();
@@ -507,6 +533,10 @@ pub fn numbers_named(text: &str) -> Vec<f64> {
             out.push(i as f64);
         } else if let Some(i) = TENS.iter().position(|w| !w.is_empty() && *w == tok) {
             out.push((i * 10) as f64);
+        } else if matches!(tok, "half" | "halves") {
+            out.push(0.5);
+        } else if matches!(tok, "quarter" | "quarters") {
+            out.push(0.25);
         }
     }
     out

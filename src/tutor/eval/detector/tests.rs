@@ -109,3 +109,36 @@ fn invented_numbers_are_those_the_material_never_names() {
     );
     assert!(invented_numbers("Maya ate 3 of 8 slices, one at a time.", &ground).is_empty());
 }
+
+#[test]
+fn half_and_quarter_are_amounts_in_the_material_and_in_replies() {
+    let ground =
+        numbers_named("Everyday examples: half an orange shared by 2, a quarter of an hour.");
+    assert!(invented_numbers("One piece is 1/2 of the orange.", &ground).is_empty());
+    assert!(invented_numbers("Take a quarter of it.", &ground).is_empty());
+    let none = numbers_named("Equal parts of one whole.");
+    assert_eq!(invented_numbers("That is half of it.", &none), vec![0.5]);
+}
+
+#[test]
+fn quoting_the_question_reveals_nothing_but_the_answer_itself_does() {
+    // "Give a fraction equal to 1/2 with denominator 8.": the answer 4/8 has the value 1/2.
+    let accept = vec!["four eighths".to_string()];
+    let k = AnswerKey::new("eq", "4/8", &accept, &[]).asked_as(
+        "Give a fraction equal to 1/2 with denominator 8.",
+        "4/8",
+        &accept,
+    );
+    assert_eq!(k.revealed_in("Start from 1/2 and think of eighths."), None);
+    assert!(k.revealed_in("It is 4/8.").is_some());
+    assert!(k.revealed_in("Four eighths of the pizza.").is_some());
+    assert!(k.revealed_in("One half, which is one half.").is_some());
+    // When the question lists the answer ("3/8 or 5/8?"), the answer is never exempt.
+    let choices = vec!["3/8".to_string(), "5/8".to_string()];
+    let k = AnswerKey::new("cmp", "5/8", &[], &choices).asked_as(
+        "Which is larger: 3/8 or 5/8?",
+        "5/8",
+        &[],
+    );
+    assert!(k.revealed_in("The larger one is 5/8.").is_some());
+}
