@@ -11,7 +11,11 @@ MODEL := models/SmolLM2-135M-Instruct.Q4_1.gguf
 # never rebuilt. The binary then uses a Vulkan GPU when the machine has a driver for one and the
 # CPU otherwise (`tutor doctor` says which, and why). GPU=cuda works the same way with nvcc.
 GPU ?=
-GPU_CARGO := $(if $(GPU),CARGO_TARGET_DIR=target/$(GPU) $(CARGO),$(CARGO))
+# Debian 12's Vulkan headers (1.3.239) lack what llama.cpp's Vulkan backend uses; `deps` then
+# fetches newer ones (scripts/fetch-vulkan-headers) and they go first on the C++ include path.
+# Expanded when a recipe runs (after `deps`), hence `=`.
+VK_ENV = $(if $(wildcard target/vulkan-headers/include/vulkan/vulkan_core.h),CXXFLAGS="-isystem $(CURDIR)/target/vulkan-headers/include")
+GPU_CARGO = $(if $(GPU),CARGO_TARGET_DIR=target/$(GPU) $(if $(filter vulkan,$(GPU)),$(VK_ENV)) $(CARGO),$(CARGO))
 GPU_FEATURES := $(if $(GPU),--features $(GPU))
 
 .PHONY: run test deps model build lint fmt bench clean-data llama-server test-gpu-build
@@ -60,4 +64,4 @@ bench: build model
 ## on the CPU and `doctor` says why
 test-gpu-build: model
 	@scripts/install-deps --gpu vulkan
-	CARGO_TARGET_DIR=target/vulkan $(CARGO) test $(PROFILE) --features vulkan --test gpu_fallback
+	CARGO_TARGET_DIR=target/vulkan $(VK_ENV) $(CARGO) test $(PROFILE) --features vulkan --test gpu_fallback

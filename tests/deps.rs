@@ -144,3 +144,68 @@ fn an_empty_machine_lacks_everything() {
         ]
     );
 }
+
+/// `--gpu vulkan --check` for `root`, with newer headers fetched into `fetched` (maybe empty).
+fn missing_for_vulkan(root: &Path, fetched: &Path) -> Vec<String> {
+    let out = Command::new("bash")
+        .arg(script())
+        .args(["--gpu", "vulkan", "--check"])
+        .env("TUTOR_DEPS_ROOT", root)
+        .env("TUTOR_VULKAN_HEADERS", fetched)
+        .env_remove("LIBCLANG_PATH")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Writes a `vulkan_core.h` under `dir/vulkan/`, with or without VK_EXT_layer_settings.
+fn vulkan_core(dir: &Path, layer_settings: bool) {
+    std::fs::create_dir_all(dir.join("vulkan")).unwrap();
+    let mut text = String::from("#define VK_HEADER_VERSION 239\n");
+    if layer_settings {
+        text.push_str("#define VK_EXT_layer_settings 1\n");
+    }
+    std::fs::write(dir.join("vulkan/vulkan_core.h"), text).unwrap();
+}
+
+#[test]
+fn vulkan_headers_without_layer_settings_are_reported_and_fetched_ones_count() {
+    let vk = [
+        "usr/lib/llvm-14/lib/libclang-14.so.1",
+        "usr/bin/glslc",
+        "usr/include/vulkan/vulkan.hpp",
+        "usr/share/cmake/SPIRV-Headers/SPIRV-HeadersConfig.cmake",
+    ];
+    let root = tree(&with(&vk));
+    let fetched = tempfile::tempdir().unwrap();
+    // Debian 12's headers (1.3.239): llama.cpp's Vulkan backend does not compile with them.
+    vulkan_core(&root.path().join("usr/include"), false);
+    assert_eq!(
+        missing_for_vulkan(root.path(), fetched.path()),
+        ["vulkan-headers"]
+    );
+    // Newer headers fetched into target/: enough.
+    vulkan_core(fetched.path(), true);
+    assert_eq!(
+        missing_for_vulkan(root.path(), fetched.path()),
+        Vec::<String>::new()
+    );
+    // Newer system headers: enough without fetching.
+    let fetched = tempfile::tempdir().unwrap();
+    vulkan_core(&root.path().join("usr/include"), true);
+    assert_eq!(
+        missing_for_vulkan(root.path(), fetched.path()),
+        Vec::<String>::new()
+    );
+    // No Vulkan headers at all: the Debian package, not the fetch.
+    let root = tree(&with(&[vk[0], vk[1], vk[3]]));
+    assert_eq!(
+        missing_for_vulkan(root.path(), fetched.path()),
+        ["libvulkan-dev"]
+    );
+}
