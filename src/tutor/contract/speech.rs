@@ -353,7 +353,11 @@ impl Ground {
 
     /// Adds a text the reply may draw on.
     pub fn add(&mut self, text: &str, lang: &Language) {
-        for m in mentions(text, lang) {
+        // An ordinal ("the third one") names a position, not an amount: it grounds no count.
+        for m in mentions(text, lang)
+            .into_iter()
+            .filter(|m| m.form != "ordinal")
+        {
             self.values.push(m.value);
         }
         // Every integer written in a fraction ("3/8") is grounded too.
@@ -369,10 +373,13 @@ impl Ground {
     /// Rule (c): the first number, name or subject term in `reply` that is not grounded.
     pub fn ungrounded(&self, reply: &str, lang: &Language) -> Option<String> {
         for m in mentions(reply, lang) {
-            if m.form == "ordinal" || same(m.value, 0.0) || same(m.value, 1.0) {
+            // A percentage names its number ("100%" names 100): grounded when that number is.
+            let percent = matches!(m.form, "percent" | "percent words");
+            let named = if percent { m.value * 100.0 } else { m.value };
+            if m.form == "ordinal" || (!percent && (same(named, 0.0) || same(named, 1.0))) {
                 continue;
             }
-            if !self.values.iter().any(|v| same(*v, m.value)) {
+            if !self.values.iter().any(|v| same(*v, named)) {
                 return Some(reply[m.start..m.end].to_string());
             }
         }
@@ -505,6 +512,32 @@ mod tests {
         assert!(
             g.ungrounded("One slice is one piece of the whole.", &en)
                 .is_none()
+        );
+    }
+
+    #[test]
+    fn a_percentage_names_its_number_and_an_ordinal_grounds_no_count() {
+        let en = language("en");
+        // "100%" is the value 1, but it names 100, which this material never does (found by
+        // tutor eval: "A fraction is always 100% correct").
+        let g = Ground::new(["Cut one pizza into 8 equal slices."], [], &en);
+        assert_eq!(
+            g.ungrounded("A fraction is always 100% correct.", &en)
+                .as_deref(),
+            Some("100%")
+        );
+        let g = Ground::new(["Half the class, 50 students, said 100 percent."], [], &en);
+        assert!(g.ungrounded("Is it 100% or 50%?", &en).is_none());
+        // The student said "the third one": a position, not three of something.
+        let g = Ground::new(
+            ["Which choice is it: the first, the second or the third one?"],
+            [],
+            &en,
+        );
+        assert_eq!(
+            g.ungrounded("Which of these three sentences is correct?", &en)
+                .as_deref(),
+            Some("three")
         );
     }
 }

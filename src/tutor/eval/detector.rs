@@ -158,6 +158,47 @@ fn contains_form(text: &str, form: &str) -> bool {
     find_form(text, form).is_some()
 }
 
+/// Whether `form` occurs in `text` as an answer would: the word "one" as the pronoun ("one of
+/// the choices", "the right one") does not name the number 1.
+fn names_form(text: &str, form: &str) -> bool {
+    if form != "one" {
+        return contains_form(text, form);
+    }
+    let mut from = 0;
+    while let Some(i) = find_form(&text[from..], form) {
+        let a = from + i;
+        let before = text[..a].split_whitespace().next_back().unwrap_or("");
+        let after = text[a + form.len()..]
+            .split_whitespace()
+            .next()
+            .unwrap_or("");
+        let pronoun = after == "of"
+            || matches!(
+                before,
+                "the"
+                    | "this"
+                    | "that"
+                    | "which"
+                    | "each"
+                    | "every"
+                    | "any"
+                    | "no"
+                    | "another"
+                    | "some"
+                    | "right"
+                    | "wrong"
+                    | "correct"
+                    | "other"
+                    | "last"
+            );
+        if !pronoun {
+            return true;
+        }
+        from = a + form.len();
+    }
+    false
+}
+
 /// Where `form` first occurs in `text` with no letter or digit touching it.
 pub fn find_form(text: &str, form: &str) -> Option<usize> {
     if form.is_empty() {
@@ -343,7 +384,7 @@ impl AnswerKey {
         if let Some(f) = self
             .forms
             .iter()
-            .find(|f| contains_form(&t, f) && !self.quoted.contains(f))
+            .find(|f| names_form(&t, f) && !self.quoted.contains(f))
         {
             return Some(f.clone());
         }

@@ -142,3 +142,21 @@ fn quoting_the_question_reveals_nothing_but_the_answer_itself_does() {
     );
     assert!(k.revealed_in("The larger one is 5/8.").is_some());
 }
+
+#[test]
+fn one_as_a_pronoun_is_not_the_number_one() {
+    // lf-count's answer is 1; the lesson's "pick one of the choices" (found by tutor eval)
+    // does not give it away, "it goes up one time" does.
+    let k = key("1", &[], &[]);
+    assert_eq!(
+        k.revealed_in("Pick one of the choices by its letter or its text."),
+        None
+    );
+    assert_eq!(
+        k.revealed_in("Which one do you think? The right one?"),
+        None
+    );
+    assert!(k.revealed_in("The rate goes up one time.").is_some());
+    assert!(k.revealed_in("It is 1.").is_some());
+    assert!(k.revealed_in("Which one? It is one.").is_some());
+}
