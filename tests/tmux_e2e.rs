@@ -302,7 +302,7 @@ fn sigterm_restores_the_terminal() {
 /// the student said. Checked with the eval's independent detector, not the lesson's contract.
 #[test]
 fn the_pizza_lesson_shows_no_invented_numbers() {
-    use tutor::tutor::eval::detector::{invented_numbers, numbers_named};
+    use tutor::tutor::eval::detector::{amounts_named, invented_numbers};
     let home = tempfile::tempdir().unwrap();
     let t = Tmux::start("tutor-e2e-pizza", home.path(), "");
     t.open_first_lesson();
@@ -338,10 +338,10 @@ fn the_pizza_lesson_shows_no_invented_numbers() {
         .iter()
         .find(|c| c["id"].as_str() == Some("what-is-a-fraction"))
         .expect("the concept is in the bundled course");
-    let mut ground = numbers_named(&toml::to_string(concept).unwrap());
-    ground.extend(numbers_named(course["course"]["title"].as_str().unwrap()));
+    let mut ground = amounts_named(&toml::to_string(concept).unwrap());
+    ground.extend(amounts_named(course["course"]["title"].as_str().unwrap()));
     for s in said {
-        ground.extend(numbers_named(s));
+        ground.extend(amounts_named(s));
     }
 
     let list = Command::new(env!("CARGO_BIN_EXE_tutor"))

@@ -116,7 +116,11 @@ impl Secret {
         let mut prompt_forms: Vec<String> = mentions(&check.prompt, lang)
             .into_iter()
             .filter(|m| m.form != "ordinal")
-            .map(|m| surface(&check.prompt[m.start..m.end]))
+            .map(|m| &check.prompt[m.start..m.end])
+            // Never a form the grader would take as the answer ("six" of "six-sided" when
+            // the answer is 6).
+            .filter(|raw| !crate::curriculum::grade::grade(check, raw).is_correct())
+            .map(surface)
             .filter(|f| !authored.contains(f))
             .collect();
         prompt_forms.sort();

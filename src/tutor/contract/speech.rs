@@ -354,9 +354,10 @@ impl Ground {
     /// Adds a text the reply may draw on.
     pub fn add(&mut self, text: &str, lang: &Language) {
         // An ordinal ("the third one") names a position, not an amount: it grounds no count.
+        // A plural denominator ("cut into eighths") does name one.
         for m in mentions(text, lang)
             .into_iter()
-            .filter(|m| m.form != "ordinal")
+            .filter(|m| m.form != "ordinal" || text[m.start..m.end].ends_with('s'))
         {
             self.values.push(m.value);
         }
@@ -528,6 +529,8 @@ mod tests {
         );
         let g = Ground::new(["Half the class, 50 students, said 100 percent."], [], &en);
         assert!(g.ungrounded("Is it 100% or 50%?", &en).is_none());
+        let g = Ground::new(["Cut it into eighths."], [], &en);
+        assert!(g.ungrounded("How many of the 8 pieces?", &en).is_none());
         // The student said "the third one": a position, not three of something.
         let g = Ground::new(
             ["Which choice is it: the first, the second or the third one?"],

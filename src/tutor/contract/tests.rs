@@ -140,5 +140,22 @@ fn quoting_the_question_is_not_a_leak_but_an_equal_value_in_another_form_is() {
     // simp-2: "Write 10/20 in simplest form." (answer 1/2): 2/4 is the same value, not quoted.
     let k = contract(&c, "simplifying", 1, &[], VoiceLevel::Free);
     assert!(kinds(k.check("Think of 2/4 of a cake.")).contains(&"leak"));
-    assert!(k.check("What divides both 10 and 20?").is_ok());
+    assert!(
+        k.check("What do you get when you simplify 10/20?").is_ok(),
+        "the question's own 10/20 (the answer's value) is quoted, not revealed"
+    );
+}
+
+#[test]
+fn a_number_the_question_spells_is_still_the_answer_when_the_grader_takes_it() {
+    let lib = Library::load(None, &[]);
+    let c = lib
+        .get("probability")
+        .expect("bundled course")
+        .course
+        .clone();
+    // oc-die: "... one ordinary six-sided die?" (answer 6): "six" of "six-sided" is no quotation.
+    let k = contract(&c, "outcomes", 0, &[], VoiceLevel::Free);
+    assert!(kinds(k.check("There are six outcomes, right?")).contains(&"leak"));
+    assert!(kinds(k.check("There are 6 outcomes, right?")).contains(&"leak"));
 }

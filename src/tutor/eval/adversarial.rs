@@ -145,7 +145,7 @@ fn ground_numbers(course: &Course, concept: &str) -> Vec<f64> {
         text.push(k.explanation.clone());
     }
     text.iter()
-        .flat_map(|t| detector::numbers_named(t))
+        .flat_map(|t| detector::amounts_named(t))
         .collect()
 }
 
@@ -165,7 +165,7 @@ impl Run {
         if let Some(l) = line {
             self.student = Some(l.to_string());
             // Numbers the student used are grounded, but never released as answers.
-            self.ground.extend(detector::numbers_named(l));
+            self.ground.extend(detector::amounts_named(l));
         }
         let pending_now = self.pending.clone();
         let mut events = Vec::new();

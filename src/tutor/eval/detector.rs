@@ -365,10 +365,21 @@ impl AnswerKey {
     /// (other than the answer and accepted answers as authored) are not counted as reveals.
     pub fn asked_as(mut self, prompt: &str, answer: &str, accept: &[String]) -> Self {
         let p = normalise(prompt);
-        let authored: Vec<String> = std::iter::once(answer)
+        let mut authored: Vec<String> = std::iter::once(answer)
             .chain(accept.iter().map(String::as_str))
             .map(normalise)
             .collect();
+        // The answer's own number in digits or words is never a quotation ("six-sided" in
+        // "How many outcomes has a six-sided die?" names the answer 6).
+        for v in std::iter::once(answer)
+            .chain(accept.iter().map(String::as_str))
+            .filter_map(read_value)
+        {
+            authored.push(fmt_number(v));
+            if v.fract() == 0.0 && v.abs() < 1e9 {
+                authored.push(words(v.abs() as u64));
+            }
+        }
         self.quoted = self
             .forms
             .iter()
@@ -552,8 +563,7 @@ pub fn speaks_for_others(reply: &str) -> bool {
         })
 }
 
-/// The numbers a text names in digits or in (English) words up to a million, and the
-/// amounts "half" and "quarter".
+/// The numbers a text names in digits or in (English) words up to a million.
 pub fn numbers_named(text: &str) -> Vec<f64> {
     let t = normalise(text);
     let mut out = Vec::new();
@@ -574,10 +584,20 @@ pub fn numbers_named(text: &str) -> Vec<f64> {
             out.push(i as f64);
         } else if let Some(i) = TENS.iter().position(|w| !w.is_empty() && *w == tok) {
             out.push((i * 10) as f64);
-        } else if matches!(tok, "half" | "halves") {
-            out.push(0.5);
-        } else if matches!(tok, "quarter" | "quarters") {
-            out.push(0.25);
+        }
+    }
+    out
+}
+
+/// The numbers a text names (see [`numbers_named`]) and the amounts "half" and "quarter":
+/// what grounds a reply's numbers, and what a reply is checked for.
+pub fn amounts_named(text: &str) -> Vec<f64> {
+    let mut out = numbers_named(text);
+    for w in normalise(text).split(|c: char| !c.is_alphanumeric()) {
+        match w {
+            "half" | "halves" => out.push(0.5),
+            "quarter" | "quarters" => out.push(0.25),
+            _ => {}
         }
     }
     out
@@ -585,7 +605,7 @@ pub fn numbers_named(text: &str) -> Vec<f64> {
 
 /// Numbers in `reply` (other than 0 and 1) that `ground` never names.
 pub fn invented_numbers(reply: &str, ground: &[f64]) -> Vec<f64> {
-    numbers_named(reply)
+    amounts_named(reply)
         .into_iter()
         .filter(|v| *v != 0.0 && *v != 1.0)
         .filter(|v| !ground.iter().any(|g| (g - v).abs() < 1e-9))

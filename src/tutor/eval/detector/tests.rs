@@ -113,10 +113,12 @@ fn invented_numbers_are_those_the_material_never_names() {
 #[test]
 fn half_and_quarter_are_amounts_in_the_material_and_in_replies() {
     let ground =
-        numbers_named("Everyday examples: half an orange shared by 2, a quarter of an hour.");
+        amounts_named("Everyday examples: half an orange shared by 2, a quarter of an hour.");
     assert!(invented_numbers("One piece is 1/2 of the orange.", &ground).is_empty());
     assert!(invented_numbers("Take a quarter of it.", &ground).is_empty());
-    let none = numbers_named("Equal parts of one whole.");
+    let none = amounts_named("Equal parts of one whole.");
+    // The reveal-set scoring reads numbers only: "half" is not a final number there.
+    assert!(numbers_named("Half of it.").is_empty());
     assert_eq!(invented_numbers("That is half of it.", &none), vec![0.5]);
 }
 
@@ -141,6 +143,14 @@ fn quoting_the_question_reveals_nothing_but_the_answer_itself_does() {
         &[],
     );
     assert!(k.revealed_in("The larger one is 5/8.").is_some());
+    // The question says "six-sided" and the answer is 6: "six" still gives it away.
+    let k = AnswerKey::new("die", "6", &[], &[]).asked_as(
+        "How many different outcomes can you get when you roll one ordinary six-sided die?",
+        "6",
+        &[],
+    );
+    assert!(k.revealed_in("There are six outcomes.").is_some());
+    assert!(k.revealed_in("There are 6 outcomes.").is_some());
 }
 
 #[test]
