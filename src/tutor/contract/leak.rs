@@ -20,6 +20,8 @@ pub struct Secret {
     compact: Vec<String>,
     /// The answer's value, when it is a number in any of its accepted forms.
     value: Option<f64>,
+    /// For a numeric check with a tolerance or a min/max: every value its grader accepts.
+    range: Option<(f64, f64)>,
     /// For a choice check: (index of the right choice, number of choices).
     choice: Option<(usize, usize)>,
     /// Numbers as the check's own prompt writes them ("1/2" in "a fraction equal to 1/2
@@ -125,8 +127,17 @@ impl Secret {
             .collect();
         prompt_forms.sort();
         prompt_forms.dedup();
+        let range = match (check.kind, value) {
+            (CheckKind::Numeric, _) if check.min.is_some() || check.max.is_some() => Some((
+                check.min.unwrap_or(f64::NEG_INFINITY),
+                check.max.unwrap_or(f64::INFINITY),
+            )),
+            (CheckKind::Numeric, Some(v)) => check.tolerance.map(|t| (v - t.abs(), v + t.abs())),
+            _ => None,
+        };
         Self {
             check_id: check.id.clone(),
+            range,
             phrases,
             compact: compact_forms,
             value,
@@ -203,7 +214,10 @@ pub fn leaks(secrets: &[Secret], text: &str, lang: &Language) -> Vec<LeakSpan> {
         }
         if let Some(v) = s.value {
             for m in nums.iter().filter(|m| m.form != "ordinal") {
-                let hit = same(m.value, v) || (v < 0.0 && same(m.value, -v));
+                let in_range = s
+                    .range
+                    .is_some_and(|(lo, hi)| m.value >= lo - 1e-9 && m.value <= hi + 1e-9);
+                let hit = same(m.value, v) || in_range || (v < 0.0 && same(m.value, -v));
                 if hit && !s.prompt_forms.contains(&surface(&text[m.start..m.end])) {
                     push(m.start, m.end, m.form, true);
                 }

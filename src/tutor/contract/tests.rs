@@ -159,3 +159,28 @@ fn a_number_the_question_spells_is_still_the_answer_when_the_grader_takes_it() {
     assert!(kinds(k.check("There are six outcomes, right?")).contains(&"leak"));
     assert!(kinds(k.check("There are 6 outcomes, right?")).contains(&"leak"));
 }
+
+#[test]
+fn every_value_a_tolerant_grader_accepts_is_protected() {
+    let lib = Library::load(None, &[]);
+    let c = lib
+        .get("photosynthesis")
+        .expect("bundled course")
+        .course
+        .clone();
+    let concept = c
+        .concepts
+        .iter()
+        .find(|k| k.checks.iter().any(|x| x.id == "pm-helmont"))
+        .expect("pm-helmont's concept");
+    let at = concept
+        .checks
+        .iter()
+        .position(|x| x.id == "pm-helmont")
+        .unwrap();
+    // pm-helmont: answer 57 g, tolerance 3, so the grader takes 54 to 60.
+    let k = contract(&c, &concept.id, at, &[], VoiceLevel::Free);
+    for reply in ["Could it be about 55 g?", "Would 60 g be right?"] {
+        assert!(kinds(k.check(reply)).contains(&"leak"), "{reply}");
+    }
+}
