@@ -320,10 +320,7 @@ pub fn run_at(
         .checks
         .iter()
         .filter(|k| k.kind != CheckKind::Text)
-        .map(|k| {
-            AnswerKey::new(&k.id, &k.answer, &k.accept, &k.choices)
-                .asked_as(&k.prompt, &k.answer, &k.accept)
-        })
+        .map(|k| AnswerKey::new(&k.id, &k.answer, &k.accept, &k.choices).asked_as(&k.prompt))
         .collect();
     let mut run = Run {
         pending: keys.iter().map(|k| k.id.clone()).collect(),

@@ -123,8 +123,7 @@ pub fn run(backend: &dyn ChatBackend, lib: &Library, situations: usize) -> Calib
             let keys: Vec<AnswerKey> = pending
                 .iter()
                 .map(|k| {
-                    AnswerKey::new(&k.id, &k.answer, &k.accept, &k.choices)
-                        .asked_as(&k.prompt, &k.answer, &k.accept)
+                    AnswerKey::new(&k.id, &k.answer, &k.accept, &k.choices).asked_as(&k.prompt)
                 })
                 .collect();
             n += 1;

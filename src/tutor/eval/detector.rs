@@ -303,6 +303,9 @@ pub struct AnswerKey {
     /// Forms the check's own question writes out that are not the answer's own words
     /// ("1/2" in "a fraction equal to 1/2 with denominator 8"): quoting them reveals nothing.
     quoted: Vec<String>,
+    /// The answer's own words: its authored texts, and its number in digits and in words
+    /// (never a quotation: "six-sided" in "How many outcomes has a six-sided die?" names 6).
+    authored: Vec<String>,
 }
 
 fn squeeze(s: &str) -> String {
@@ -328,9 +331,17 @@ impl AnswerKey {
     pub fn new(id: &str, answer: &str, accept: &[String], choices: &[String]) -> Self {
         let mut forms = Vec::new();
         let mut squeezed = Vec::new();
+        let mut authored = Vec::new();
         for a in std::iter::once(answer).chain(accept.iter().map(String::as_str)) {
+            authored.push(normalise(a));
             match read_value(a) {
-                Some(v) => forms.extend(number_forms(v)),
+                Some(v) => {
+                    forms.extend(number_forms(v));
+                    authored.push(fmt_number(v));
+                    if v.fract() == 0.0 && v.abs() < 1e9 {
+                        authored.push(words(v.abs() as u64));
+                    }
+                }
                 None => {
                     let n = normalise(a);
                     if n.split_whitespace().count() <= 5 {
@@ -358,32 +369,18 @@ impl AnswerKey {
             squeezed,
             choice,
             quoted: Vec::new(),
+            authored,
         }
     }
 
     /// The same key for a check asked with `prompt`: the forms the question itself writes
     /// (other than the answer and accepted answers as authored) are not counted as reveals.
-    pub fn asked_as(mut self, prompt: &str, answer: &str, accept: &[String]) -> Self {
+    pub fn asked_as(mut self, prompt: &str) -> Self {
         let p = normalise(prompt);
-        let mut authored: Vec<String> = std::iter::once(answer)
-            .chain(accept.iter().map(String::as_str))
-            .map(normalise)
-            .collect();
-        // The answer's own number in digits or words is never a quotation ("six-sided" in
-        // "How many outcomes has a six-sided die?" names the answer 6).
-        for v in std::iter::once(answer)
-            .chain(accept.iter().map(String::as_str))
-            .filter_map(read_value)
-        {
-            authored.push(fmt_number(v));
-            if v.fract() == 0.0 && v.abs() < 1e9 {
-                authored.push(words(v.abs() as u64));
-            }
-        }
         self.quoted = self
             .forms
             .iter()
-            .filter(|f| contains_form(&p, f) && !authored.contains(f))
+            .filter(|f| contains_form(&p, f) && !self.authored.contains(f))
             .cloned()
             .collect();
         self

@@ -126,28 +126,19 @@ fn half_and_quarter_are_amounts_in_the_material_and_in_replies() {
 fn quoting_the_question_reveals_nothing_but_the_answer_itself_does() {
     // "Give a fraction equal to 1/2 with denominator 8.": the answer 4/8 has the value 1/2.
     let accept = vec!["four eighths".to_string()];
-    let k = AnswerKey::new("eq", "4/8", &accept, &[]).asked_as(
-        "Give a fraction equal to 1/2 with denominator 8.",
-        "4/8",
-        &accept,
-    );
+    let k = AnswerKey::new("eq", "4/8", &accept, &[])
+        .asked_as("Give a fraction equal to 1/2 with denominator 8.");
     assert_eq!(k.revealed_in("Start from 1/2 and think of eighths."), None);
     assert!(k.revealed_in("It is 4/8.").is_some());
     assert!(k.revealed_in("Four eighths of the pizza.").is_some());
     assert!(k.revealed_in("One half, which is one half.").is_some());
     // When the question lists the answer ("3/8 or 5/8?"), the answer is never exempt.
     let choices = vec!["3/8".to_string(), "5/8".to_string()];
-    let k = AnswerKey::new("cmp", "5/8", &[], &choices).asked_as(
-        "Which is larger: 3/8 or 5/8?",
-        "5/8",
-        &[],
-    );
+    let k = AnswerKey::new("cmp", "5/8", &[], &choices).asked_as("Which is larger: 3/8 or 5/8?");
     assert!(k.revealed_in("The larger one is 5/8.").is_some());
     // The question says "six-sided" and the answer is 6: "six" still gives it away.
     let k = AnswerKey::new("die", "6", &[], &[]).asked_as(
         "How many different outcomes can you get when you roll one ordinary six-sided die?",
-        "6",
-        &[],
     );
     assert!(k.revealed_in("There are six outcomes.").is_some());
     assert!(k.revealed_in("There are 6 outcomes.").is_some());
