@@ -48,6 +48,7 @@ fn course(checks: usize) -> Course {
                 .collect(),
             id_pos: Default::default(),
             requires_pos: vec![],
+            notes_pos: Default::default(),
             tags: vec![],
             minutes: None,
             image: None,

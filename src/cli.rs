@@ -182,6 +182,10 @@ pub enum Command {
         /// Situations per voice level in the calibration (0: skip it and store nothing).
         #[arg(long, default_value_t = 20, value_name = "N")]
         calibrate: usize,
+        /// Run the lesson-conduct suite (eval/conduct.toml) and the labelled reading sets
+        /// (misconception lines, free-text answers) instead.
+        #[arg(long)]
+        conduct: bool,
     },
     /// Learner profiles.
     Profile {

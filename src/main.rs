@@ -5,8 +5,8 @@
 use clap::Parser;
 use tutor::cli::{ClassCommand, Cli, Command, ModelCommand, ProfileCommand};
 use tutor::commands::{
-    Env, ask_cmd, class_cmds, course_cmds, engine_cmds, import_cmd, progress, review_plain,
-    store_cmds, tutor_cmds,
+    Env, ask_cmd, class_cmds, conduct_cmd, course_cmds, engine_cmds, import_cmd, progress,
+    review_plain, store_cmds, tutor_cmds,
 };
 use tutor::engine::cpu_variant::{self, PROBE_SUBCOMMAND, probe};
 
@@ -159,7 +159,14 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             reveal_set,
             every,
             calibrate,
-        }) => engine_cmds::eval_cmd(&env, json, reveal_set.as_deref(), every, calibrate)?,
+            conduct,
+        }) => {
+            if conduct {
+                conduct_cmd::run(&env, json)?
+            } else {
+                engine_cmds::eval_cmd(&env, json, reveal_set.as_deref(), every, calibrate)?
+            }
+        }
         Some(Command::TeacherPin { clear }) => store_cmds::teacher_pin(&env, clear)?,
         Some(Command::Optimize) => store_cmds::optimize(&env)?,
         Some(Command::Class { command }) => match command {

@@ -805,7 +805,7 @@ fn teaching_warnings_are_reported_at_their_position() {
     );
     warn("check \"w2\" has a hint ladder of 2 rungs", 29, 1);
     warn(
-        "guiding question 1 of concept \"a\" contains the answer",
+        "guiding question 1 of concept \"a\" names \"denominator\", the answer of check \"w1\"",
         14,
         14,
     );
@@ -986,4 +986,48 @@ fn check_reports_picture_problems_at_their_position() {
         let want = format!("{}:{want}", path.display());
         assert!(text.contains(&want), "wanted {want:?} in:\n{text}");
     }
+}
+
+/// Teacher text is shown as written, so `tutor check` warns where text shown before a check
+/// names its answer: the notes (line of `notes`), and an earlier check's explanation (its line),
+/// naming the check (through the binary, as a teacher runs it).
+#[test]
+fn text_naming_a_later_checks_answer_is_warned_at_its_line() {
+    let file = fixture("valid/later_answer.toml");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tutor"))
+        .args(["check", "--strict"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "--strict fails on warnings:\n{text}");
+    let name = file.display().to_string();
+    for (line, what) in [
+        (
+            13,
+            "the notes of concept \"pizza\" names \"3\", the answer of check \"p-thirds\"",
+        ),
+        (
+            27,
+            "the explanation of check \"p-ate\" names \"3\", the answer of check \"p-thirds\"",
+        ),
+    ] {
+        assert!(
+            text.lines()
+                .any(|l| l.contains(&format!("{name}:{line}:")) && l.contains(what)),
+            "wanted {name}:{line}: {what:?} in:\n{text}"
+        );
+    }
+    // The check's own prompt may say its numbers; nothing names 3/8 before p-ate.
+    assert!(!text.contains("answer of check \"p-ate\""), "{text}");
+    let loaded = load_file(&file);
+    assert!(
+        !loaded.failed(false),
+        "warnings only: {:?}",
+        loaded.diagnostics
+    );
 }

@@ -481,3 +481,107 @@ fn a_pictured_check_and_a_question_in_tmux() {
     let log = std::fs::read_to_string(home.path().join("logs/tutor.log")).unwrap_or_default();
     assert!(!log.contains("picture not drawn"), "{log}");
 }
+
+/// The saved transcript of the only lesson in `home`: (role, content) rows in order.
+fn saved_transcript(home: &Path) -> Vec<(String, String)> {
+    let db = rusqlite::Connection::open(home.join("tutor.sqlite3")).unwrap();
+    let mut st = db
+        .prepare("SELECT role, content FROM transcript ORDER BY id")
+        .unwrap();
+    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// One lesson service behind both front ends: issue 19's lines, typed in the TUI and piped to
+/// `tutor learn --plain` at the default settings (the teacher's words), give the same lesson,
+/// line for line, in the saved transcripts.
+#[test]
+fn the_tui_and_plain_mode_give_the_same_lesson() {
+    let lib = tutor::curriculum::library::Library::load(None, &[]);
+    let (_, check) = lib
+        .get("fractions")
+        .unwrap()
+        .course
+        .check("wf-equal-parts")
+        .unwrap();
+    let shown = check.for_student("1");
+    let right = shown
+        .choices
+        .iter()
+        .position(|c| *c == shown.answer)
+        .unwrap();
+    let right = tutor::curriculum::grade::choice_letter(right).to_string();
+    let not_right = format!("It's not {right}, right?");
+    let lines = [
+        "I know a pizza can be cut into slices",
+        "half of it, if the halves are the same size",
+        "Each slice is a part of the whole",
+        not_right.as_str(),
+        "ok",
+        right.as_str(),
+        "what does denominator mean?",
+        "I think it's 8/3 because 8 slices and 3 eaten",
+        "3/8 because she ate 3 of the 8 equal slices",
+    ];
+
+    let tui_home = tempfile::tempdir().unwrap();
+    let t = Tmux::start_with(
+        "tutor-e2e-same",
+        tui_home.path(),
+        "TUTOR_VOICE=authored",
+        "",
+    );
+    t.open_first_lesson();
+    for line in lines {
+        t.type_line(line);
+        std::thread::sleep(Duration::from_millis(400));
+        t.wait_idle(60);
+    }
+    t.keys(&["Escape"]);
+    t.wait_for("Course map", 10);
+    t.keys(&["Escape"]);
+    t.wait_for("Courses", 10);
+    t.keys(&["q"]);
+    terminal_modes_after_exit(tui_home.path());
+    drop(t);
+
+    let plain_home = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tutor"))
+        .args(["learn", "fractions", "--plain", "--threads", "1", "--model"])
+        .arg(common::model_path())
+        .env("TUTOR_HOME", plain_home.path())
+        .env("USER", "e2e")
+        .env("TUTOR_VOICE", "authored")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut input = lines.join("\n");
+    input.push_str("\n:q\n");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    assert!(child.wait_with_output().unwrap().status.success());
+
+    let tui = saved_transcript(tui_home.path());
+    let plain = saved_transcript(plain_home.path());
+    assert!(
+        tui.iter().filter(|(r, _)| r == "student").count() == lines.len(),
+        "every line typed in the TUI was saved: {tui:#?}"
+    );
+    // The TUI saves the summary when the student leaves; plain mode too. Compare the lesson.
+    let lesson = |rows: &[(String, String)]| -> Vec<(String, String)> {
+        rows.iter()
+            .filter(|(_, c)| !c.starts_with("Lesson summary"))
+            .cloned()
+            .collect()
+    };
+    assert_eq!(lesson(&tui), lesson(&plain));
+}

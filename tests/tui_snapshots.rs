@@ -456,11 +456,17 @@ fn an_ask_reply_in_the_lesson_screen() {
     let fx = update(&mut a, Msg::Key(enter), Instant::now());
     let question = "?? what does the denominator tell you";
     assert_eq!(fx, vec![tutor::app::Effect::LessonSay(question.into())]);
-    // The reply comes from the same hook plain mode uses, over the real bundled material.
+    // The reply comes from the lesson's own hook, the one plain mode uses, over the real
+    // bundled material and notes (no model: the teacher's words).
     let entry = fractions_entry();
-    let mut index = tutor::ask::AskIndex::in_memory().unwrap();
+    let index = tutor::ask::AskIndex::in_memory().unwrap();
     let q = tutor::ask::question_in(question).unwrap();
-    let reply = tutor::ask::lesson_reply(&mut index, &entry, q, None, 0, None);
+    let mut l =
+        tutor::tutor::lesson::Lesson::new(entry.course.clone(), "numerator-denominator").unwrap();
+    l.set_material(index, Some(entry));
+    let engine = tutor::engine::EngineHandle::spawn();
+    let reply = l.answer_question(q, &engine);
+    engine.shutdown();
     assert!(reply.contains("(source: "), "{reply}");
     step(&mut a, Msg::MaterialReply(reply));
     draw(&a, "lesson_ask_reply");

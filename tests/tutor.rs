@@ -568,3 +568,175 @@ fn lesson_prompts_grow_by_appending_and_reuse_the_cache() {
         over.join("\n")
     );
 }
+
+/// Runs `tutor learn fractions --plain` in a fresh home with `lines` (then `:q`); returns the
+/// printed text, the saved transcript as (role, move, content) rows, and the saved grades as
+/// (check, attempts, correct).
+type Rows = Vec<(String, String, String)>;
+fn plain_fractions_lesson(lines: &[String]) -> (String, Rows, Vec<(String, i64, bool)>) {
+    let home = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tutor"))
+        .args(["learn", "fractions", "--plain", "--model"])
+        .arg(common::model_path())
+        .env("TUTOR_HOME", home.path())
+        .env("USER", "maya")
+        .env_remove("TUTOR_VOICE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut input = lines.join("\n");
+    input.push_str("\n:q\n");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{text}");
+    let db = rusqlite::Connection::open(home.path().join("tutor.sqlite3")).unwrap();
+    let mut st = db
+        .prepare("SELECT role, coalesce(move, ''), content FROM transcript ORDER BY id")
+        .unwrap();
+    let rows = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let mut st = db
+        .prepare(
+            "SELECT c.check_id, r.attempts, r.correct FROM review_log r \
+             JOIN cards c ON c.id = r.card_id ORDER BY r.id",
+        )
+        .unwrap();
+    let graded = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    (text, rows, graded)
+}
+
+/// What the tutor said after each student line: (line, tutor rows until the next line).
+fn replies(rows: &[(String, String, String)]) -> Vec<(String, Vec<(String, String)>)> {
+    let mut out: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    for (role, mv, content) in rows {
+        if role == "student" {
+            out.push((content.clone(), Vec::new()));
+        } else if role == "tutor"
+            && let Some(last) = out.last_mut()
+        {
+            last.1.push((mv.clone(), content.clone()));
+        }
+    }
+    out
+}
+
+/// Issue 19's transcript, replayed in plain mode with the student's own lines at the default
+/// settings (the teacher's words, level 0). "It's not c, right?" named the right choice of the
+/// student's shuffled order; it no longer closes the check, so the student then picks it, and
+/// the rest of their lines land on the pizza check as they did.
+#[test]
+fn the_issue_19_lesson_listens() {
+    let lib = Library::load(None, &[]);
+    let (_, check) = lib
+        .get("fractions")
+        .unwrap()
+        .course
+        .check("wf-equal-parts")
+        .unwrap();
+    // The first profile of a fresh home has id 1: its shuffle is the lesson's.
+    let shown = check.for_student("1");
+    let right = shown
+        .choices
+        .iter()
+        .position(|c| *c == shown.answer)
+        .unwrap();
+    let right = tutor::curriculum::grade::choice_letter(right);
+    let lines: Vec<String> = [
+        "I know a pizza can be cut into slices",
+        "half of it, if the halves are the same size",
+        "Each slice is a part of the whole",
+        &format!("It's not {right}, right?"),
+        &right.to_string(),
+        "I think it's 8/3 because 8 slices and 3 eaten",
+        "ok",
+        "3/8 because she ate 3 of the 8 equal slices",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let (text, rows, graded) = plain_fractions_lesson(&lines);
+    println!("{text}");
+    let said = replies(&rows);
+    let reply = |i: usize| -> String {
+        said[i]
+            .1
+            .iter()
+            .map(|(_, c)| c.as_str())
+            .collect::<Vec<_>>()
+            .join(" / ")
+    };
+    let moves = |i: usize| -> Vec<&str> { said[i].1.iter().map(|(m, _)| m.as_str()).collect() };
+    assert_eq!(said.len(), lines.len(), "every line saved: {rows:#?}");
+    // The warm-up: no seam, the title used as a title.
+    let opening = &rows[0].2;
+    assert!(!opening.contains("?."), "{opening}");
+    // The pizza is taken up in the student's words.
+    assert!(
+        reply(0).contains("a pizza can be cut into slices"),
+        "{}",
+        reply(0)
+    );
+    // The sandwich answer is affirmed in the student's words, the second guiding question
+    // (already answered) is skipped, and the lesson moves to the checks.
+    assert!(
+        reply(1).contains("half of it, if the halves are the same size"),
+        "{}",
+        reply(1)
+    );
+    assert!(moves(1).contains(&"affirm"), "{:?}", moves(1));
+    let second = "What has to be true about the pieces for us to call them halves?";
+    assert!(!text.contains(second), "{text}");
+    assert!(moves(1).contains(&"pose-check"), "{:?}", moves(1));
+    // No praise after the ruled-out guess, and the check stays open.
+    let r3 = reply(3);
+    assert!(
+        !r3.contains("That's right")
+            && !r3.contains("well done")
+            && !moves(3).contains(&"feedback"),
+        "{r3}"
+    );
+    // Picked: right.
+    assert!(reply(4).contains("That's right"), "{}", reply(4));
+    // "ok" costs nothing: no "Not quite", no grade, and the pizza check is graded on two
+    // attempts (8/3, then 3/8).
+    let r6 = reply(6);
+    assert!(
+        !r6.contains("Not quite") && !moves(6).contains(&"feedback"),
+        "{r6}"
+    );
+    assert_eq!(
+        graded,
+        vec![
+            ("wf-equal-parts".to_string(), 1, true),
+            ("wf-pizza".to_string(), 2, true)
+        ]
+    );
+    assert!(reply(7).contains("That's right"), "{}", reply(7));
+    // No holes anywhere: the teacher's text and the student's words are shown as written.
+    for (role, _, content) in &rows {
+        assert!(!content.contains("[…]"), "{role}: {content}");
+        assert!(!content.contains("?."), "{role}: {content}");
+    }
+    // The student's reason is taken up; the teacher's explanation is whole.
+    assert!(
+        reply(7).contains("she ate 3 of the 8 equal slices"),
+        "{}",
+        reply(7)
+    );
+    assert!(reply(5).contains("8 slices and 3 eaten"), "{}", reply(5));
+}

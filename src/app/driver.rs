@@ -156,7 +156,7 @@ pub(super) fn spawn_lesson_worker(w: WorkerSetup) -> std_mpsc::Sender<LessonCmd>
             let mut forward = |u: LessonUpdate| {
                 let _ = tx.send(match u {
                     LessonUpdate::Event(ev) => Msg::Lesson(ev),
-                    LessonUpdate::Saved { next_review } => {
+                    LessonUpdate::Saved { next_review, .. } => {
                         Msg::Status(format!("Saved: next review {next_review}."))
                     }
                     LessonUpdate::NotSaved(why) => Msg::LessonNotSaved(why),

@@ -14,8 +14,9 @@ use sha2::{Digest, Sha256};
 
 use super::AskError;
 use super::passages::{self, Passage};
+use crate::curriculum::Course;
 use crate::curriculum::library::Entry;
-use crate::curriculum::material::{Doc, GlossaryEntry, read_docs};
+use crate::curriculum::material::{Doc, Format, GlossaryEntry, read_docs};
 
 /// Bumped when passage splitting changes, so old indexes are rebuilt.
 const INDEX_VERSION: &str = "ask-index-1";
@@ -72,8 +73,15 @@ impl AskIndex {
 
     /// Makes sure `entry`'s material and glossary are indexed; returns whether it (re)indexed.
     pub fn ensure_entry(&mut self, entry: &Entry) -> Result<bool, AskError> {
-        let docs = read_docs(&entry.course, &entry.origin)?;
+        let mut docs = read_docs(&entry.course, &entry.origin)?;
+        docs.extend(notes_docs(&entry.course));
         self.ensure(&entry.course.id, &docs, &entry.course.glossary)
+    }
+
+    /// Makes sure `course`'s concept notes and glossary are indexed (no material files: for a
+    /// course known without its file).
+    pub fn ensure_course(&mut self, course: &Course) -> Result<bool, AskError> {
+        self.ensure(&course.id, &notes_docs(course), &course.glossary)
     }
 
     /// Indexes `docs` and `glossary` for `course` unless the same content is indexed already.
@@ -129,6 +137,20 @@ impl AskIndex {
         )?;
         Ok(n as usize)
     }
+}
+
+/// Each concept's notes as a text document, shown under "notes: TITLE".
+pub fn notes_docs(course: &Course) -> Vec<Doc> {
+    course
+        .concepts
+        .iter()
+        .filter(|c| !c.notes.trim().is_empty())
+        .map(|c| Doc {
+            path: format!("notes: {}", c.title),
+            format: Format::Text,
+            text: c.notes.clone(),
+        })
+        .collect()
 }
 
 fn content_hash(docs: &[Doc], glossary: &[GlossaryEntry]) -> String {

@@ -1,5 +1,5 @@
 //! Ask the course: a student's question answered from the teacher's own material (the course's
-//! `material` files and glossary), with the source of every part, never invented.
+//! `material` files, concept notes and glossary), with the source of every part, never invented.
 //!
 //! - [`passages`]: material files → passages (file, heading, line).
 //! - [`index`]: the FTS5 index in the progress database, rebuilt per content hash.
@@ -8,8 +8,9 @@
 //! - [`bench`]: the retrieval benchmark over `eval/ask.toml` (`tutor ask --bench`, `tutor eval`).
 //! - [`text`]: words, stems, sentences and numbers.
 //!
-//! The lesson screen and plain mode call [`lesson_reply`] for a line starting with
-//! [`QUESTION_PREFIX`].
+//! A lesson answers its student's questions (a line starting with [`QUESTION_PREFIX`], or one
+//! the lesson reads as a question) through [`answer`], with the concept notes indexed beside the
+//! material (`crate::tutor::lesson::material`).
 
 pub mod answer;
 pub mod bench;
@@ -21,10 +22,7 @@ pub mod text;
 pub use answer::{Answer, Outcome, Part, Source, answer};
 pub use index::AskIndex;
 
-use crate::curriculum::Check;
-use crate::curriculum::library::Entry;
 use crate::curriculum::material::MaterialError;
-use crate::engine::ChatBackend;
 
 /// In plain mode, a line starting with this is a question for the material, not an answer.
 pub const QUESTION_PREFIX: &str = "?? ";
@@ -49,31 +47,6 @@ pub enum AskError {
 pub fn question_in(line: &str) -> Option<&str> {
     let q = line.trim_start().strip_prefix(QUESTION_PREFIX)?.trim();
     (!q.is_empty()).then_some(q)
-}
-
-/// The lesson's hook, for the lesson-screen key and plain mode's `?? ` lines: makes sure the
-/// course's material is indexed (a no-op when unchanged), answers `question` with `pending` (the
-/// check on screen, if any) withheld, and returns the text to show (sources included). Errors
-/// come back as a sentence for the student; details go to the log.
-pub fn lesson_reply(
-    index: &mut AskIndex,
-    entry: &Entry,
-    question: &str,
-    pending: Option<&Check>,
-    voice: u8,
-    backend: Option<&dyn ChatBackend>,
-) -> String {
-    let result = index.ensure_entry(entry).and_then(|_| {
-        let pending: Vec<&Check> = pending.into_iter().collect();
-        answer(index, &entry.course, question, &pending, voice, backend)
-    });
-    match result {
-        Ok(a) => a.render_plain(),
-        Err(e) => {
-            tracing::warn!(error = %e, "ask failed");
-            format!("I could not search your course material just now ({e}).")
-        }
-    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 pub mod ask_cmd;
 pub mod backend;
 pub mod class_cmds;
+pub mod conduct_cmd;
 pub mod course_cmds;
 pub mod engine_cmds;
 pub mod import_cmd;

@@ -152,8 +152,14 @@ pub fn learn_plain(
 /// Writes one lesson update as plain text.
 fn show(out: &mut impl Write, u: LessonUpdate) -> std::io::Result<()> {
     let ev = match u {
-        LessonUpdate::Saved { next_review } => {
+        LessonUpdate::Saved {
+            next_review,
+            correct: true,
+        } => {
             return writeln!(out, "✓ saved: next review {next_review}");
+        }
+        LessonUpdate::Saved { next_review, .. } => {
+            return writeln!(out, "saved: comes back for practice {next_review}");
         }
         LessonUpdate::NotSaved(why) => return writeln!(out, "⚠ {why}"),
         LessonUpdate::MaterialReply(text) => return writeln!(out, "material: {text}"),

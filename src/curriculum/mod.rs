@@ -102,7 +102,8 @@ pub struct Concept {
     pub requires: Vec<String>,
     pub objective: String,
     pub notes: String,
-    pub questions: Vec<String>,
+    /// Guiding questions, in the order the teacher wrote them.
+    pub questions: Vec<Question>,
     pub misconceptions: Vec<Misconception>,
     pub checks: Vec<Check>,
     /// Labels for grouping and search.
@@ -118,6 +119,49 @@ pub struct Concept {
     /// Where each guiding question is written.
     #[serde(skip)]
     pub questions_pos: Vec<Pos>,
+    /// Where `notes` is written.
+    #[serde(skip)]
+    pub notes_pos: Pos,
+}
+
+/// A guiding question: what the tutor asks, the ideas a good reply contains (each a list of
+/// alternative wordings), what to say when one is missing, and the idea stated plainly. A plain
+/// string in the file is a question with no expected idea (an open question).
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Question {
+    pub ask: String,
+    /// Each idea: its alternative wordings (`"equal | same size"` → two alternatives).
+    pub expect: Vec<Vec<String>>,
+    /// The teacher's nudge when an expected idea is missing or wrong.
+    pub follow_up: Option<String>,
+    /// The idea stated plainly: confirms a right reply, or is said after a second miss.
+    pub explain: Option<String>,
+}
+
+impl Question {
+    /// A question with no expected idea.
+    pub fn open(ask: &str) -> Self {
+        Self {
+            ask: ask.to_string(),
+            ..Self::default()
+        }
+    }
+
+    /// Splits an idea written as `"a | b | c"` into its alternatives.
+    pub fn idea(written: &str) -> Vec<String> {
+        written
+            .split('|')
+            .map(|a| a.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|a| !a.is_empty())
+            .collect()
+    }
+
+    /// Every teacher-written text of the question (ask, follow-up, explanation).
+    pub fn texts(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.ask.as_str())
+            .chain(self.follow_up.as_deref())
+            .chain(self.explain.as_deref())
+    }
 }
 
 /// A picture with its description; the terminal shows the description.
@@ -297,6 +341,8 @@ pub struct Check {
     pub hints: Vec<String>,
     pub explanation: String,
     pub rubric: Vec<String>,
+    /// For `text`: the key ideas a right answer contains (each its alternative wordings).
+    pub ideas: Vec<Vec<String>>,
     /// Common wrong answers with the teacher's feedback (`[[concept.check.wrong]]`).
     pub wrong: Vec<wrong::WrongAnswer>,
     /// Several right choices (all must be picked); empty = just `answer`.
@@ -349,6 +395,7 @@ impl Check {
             hints: Vec::new(),
             explanation: String::new(),
             rubric: Vec::new(),
+            ideas: Vec::new(),
             wrong: Vec::new(),
             answers: Vec::new(),
             choice_feedback: Vec::new(),

@@ -7,6 +7,7 @@ use super::diag::{Pos, Sink};
 use super::material::{GlossaryEntry, Material};
 use super::{
     Check, CheckKind, Concept, Course, Forgive, Image, MAX_FIELD_CHARS, Misconception, NumberForm,
+    Question,
 };
 
 const COURSE_KEYS: &[&str] = &[
@@ -43,6 +44,7 @@ const CHECK_KEYS: &[&str] = &[
     "hints",
     "explanation",
     "rubric",
+    "ideas",
     "wrong",
     "answers",
     "choice_feedback",
@@ -59,6 +61,7 @@ const CHECK_KEYS: &[&str] = &[
     "image_alt",
 ];
 const MISCONCEPTION_KEYS: &[&str] = &["belief", "response"];
+const QUESTION_KEYS: &[&str] = &["ask", "expect", "follow_up", "explain"];
 const GLOSSARY_KEYS: &[&str] = &["term", "definition"];
 
 /// Parses the sink's text. `None` when the TOML itself cannot be read or `[course]` is unusable.
@@ -273,7 +276,8 @@ fn parse_concept(sink: &mut Sink<'_>, t: &dyn TableLike, pos: Pos) -> Concept {
             ),
         }
     }
-    let (questions, questions_pos) = f.string_list("questions");
+    let (questions, questions_pos) = parse_questions(&mut f);
+    let (notes, notes_pos) = f.string("notes", false);
     let (tags, minutes, image) = concept_extras(&mut f);
     Concept {
         tags,
@@ -285,12 +289,74 @@ fn parse_concept(sink: &mut Sink<'_>, t: &dyn TableLike, pos: Pos) -> Concept {
         requires,
         requires_pos,
         objective: f.string("objective", true).0,
-        notes: f.string("notes", false).0,
+        notes,
+        notes_pos,
         questions,
         questions_pos,
         misconceptions,
         checks,
     }
+}
+
+/// `questions = ["...", { ask = "...", expect = ["a | b"], follow_up = "...", explain = "..." }]`:
+/// plain strings are open questions; tables carry the ideas a reply is read against.
+fn parse_questions(f: &mut Fields<'_, '_, '_>) -> (Vec<Question>, Vec<Pos>) {
+    let Some(item) = f.table.get("questions") else {
+        return (Vec::new(), Vec::new());
+    };
+    let kpos = f.value_pos("questions");
+    let Some(arr) = item.as_array() else {
+        f.sink.error(
+            kpos,
+            "`questions` must be a list like [\"...\", { ask = \"...\", expect = [\"...\"] }]",
+            None,
+        );
+        return (Vec::new(), Vec::new());
+    };
+    let mut out = Vec::new();
+    let mut positions = Vec::new();
+    for v in arr.iter() {
+        let p = f.sink.pos(v.span()).max(kpos);
+        match v {
+            Value::String(s) => {
+                f.check_text("questions", s.value(), p);
+                out.push(Question::open(s.value()));
+            }
+            Value::InlineTable(t) => {
+                let mut q = Fields::new(f.sink, t, p, "guiding question", QUESTION_KEYS);
+                let ask = q.string("ask", true).0;
+                let expect = q.ideas("expect");
+                let follow_up = q.string_opt("follow_up");
+                let explain = q.string_opt("explain");
+                if expect.is_empty() && (follow_up.is_some() || explain.is_some()) {
+                    q.sink.warn(
+                        p,
+                        "this guiding question has `follow_up` or `explain` but no `expect`, so they are never said",
+                        Some("add expect = [\"the idea | another wording\"]".to_string()),
+                    );
+                }
+                out.push(Question {
+                    ask,
+                    expect,
+                    follow_up,
+                    explain,
+                });
+            }
+            other => {
+                f.sink.error(
+                    p,
+                    format!(
+                        "each guiding question must be text in quotes or {{ ask = \"...\", expect = [...] }}, not {}",
+                        other.type_name()
+                    ),
+                    None,
+                );
+                continue;
+            }
+        }
+        positions.push(p);
+    }
+    (out, positions)
 }
 
 fn parse_check(sink: &mut Sink<'_>, t: &dyn TableLike, pos: Pos) -> Check {
@@ -338,6 +404,7 @@ fn parse_check(sink: &mut Sink<'_>, t: &dyn TableLike, pos: Pos) -> Check {
     (check.hints, check.hints_pos) = f.string_list("hints");
     check.explanation = f.string("explanation", false).0;
     check.rubric = f.string_list("rubric").0;
+    check.ideas = f.ideas("ideas");
     check.wrong = super::wrong::parse(f.sink, f.table);
     check_extras(&mut f, &mut check);
     check
@@ -536,6 +603,25 @@ impl<'s, 'a, 't> Fields<'s, 'a, 't> {
             }
         }
         (out, positions)
+    }
+
+    /// A list of ideas, each written as alternatives separated by `|` (`"equal | same size"`).
+    fn ideas(&mut self, key: &str) -> Vec<Vec<String>> {
+        let (written, positions) = self.string_list(key);
+        let mut out = Vec::new();
+        for (w, p) in written.iter().zip(positions) {
+            let idea = Question::idea(w);
+            if idea.is_empty() {
+                self.sink.error(
+                    p,
+                    format!("an idea in `{key}` has no words"),
+                    Some("write the idea's words, alternatives separated by |".to_string()),
+                );
+            } else {
+                out.push(idea);
+            }
+        }
+        out
     }
 
     /// An optional string field (absent = `None`).

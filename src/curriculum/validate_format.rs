@@ -36,7 +36,7 @@ pub fn validate_format(course: &Course, sink: &mut Sink<'_>) {
                 );
             }
         }
-        leaky_questions(c, sink);
+        later_answers(c, sink);
     }
     answer_positions(course, sink);
 }
@@ -357,23 +357,104 @@ fn leaky_hints(k: &Check, sink: &mut Sink<'_>) {
     }
 }
 
-fn leaky_questions(c: &Concept, sink: &mut Sink<'_>) {
-    for (i, q) in c.questions.iter().enumerate() {
-        if let Some((k, a)) = c
-            .checks
+/// The answer of `k` if `text` names it: written as the key writes it, or (for a number) any
+/// number of the same value, in digits or words ("three" for 3, "2/4" for 1/2).
+fn names_answer(k: &Check, text: &str) -> Option<String> {
+    if let Some(a) = answer_in(k, text) {
+        return Some(a);
+    }
+    let numbers: Vec<&str> = match k.kind {
+        CheckKind::Numeric => vec![k.answer.as_str()],
+        // "CO2" is a formula, not the number 2: only keys written without letters.
+        CheckKind::Short => std::iter::once(&k.answer)
+            .chain(&k.accept)
+            .map(String::as_str)
+            .filter(|a| !a.chars().any(char::is_alphabetic))
+            .collect(),
+        CheckKind::Choice => k.correct_choices(),
+        _ => Vec::new(),
+    };
+    let prepared = number::prepare(text, &k.language);
+    let found = number::candidates(&prepared, &k.language);
+    numbers.into_iter().find_map(|a| {
+        let key = number::read_one(a, &k.language).ok()?;
+        found
             .iter()
-            .find_map(|k| answer_in(k, q).map(|a| (k, a)))
+            .any(|c| !c.negated && (c.value - key.value).abs() < 1e-9 * key.value.abs().max(1.0))
+            .then(|| a.to_string())
+    })
+}
+
+/// Teacher text shown before a check must not name its answer: the notes and guiding questions
+/// come before every check of the concept, a check's hints and explanation before the checks
+/// after it. The lesson shows the teacher's text as written, so the teacher rewords or reorders.
+fn later_answers(c: &Concept, sink: &mut Sink<'_>) {
+    let warn = |sink: &mut Sink<'_>, pos: Pos, what: String, k: &Check, a: String| {
+        sink.warn(
+            pos,
+            format!(
+                "{what} names {a:?}, the answer of check {:?}, which comes later in the lesson",
+                k.id
+            ),
+            Some(format!(
+                "reword it so it does not give that answer, or move check {:?} earlier",
+                k.id
+            )),
+        );
+    };
+    for k in &c.checks {
+        if !c.notes.is_empty()
+            && let Some(a) = names_answer(k, &c.notes)
         {
-            sink.warn(
-                c.questions_pos.get(i).copied().unwrap_or(c.id_pos),
-                format!(
-                    "guiding question {} of concept {:?} contains the answer {a:?} of check {:?}",
-                    i + 1,
-                    c.id,
-                    k.id
-                ),
-                Some("ask a question that leads there without saying it".to_string()),
+            warn(
+                sink,
+                c.notes_pos,
+                format!("the notes of concept {:?}", c.id),
+                k,
+                a,
             );
+        }
+        for (i, q) in c.questions.iter().enumerate() {
+            if let Some(a) = q.texts().find_map(|t| names_answer(k, t)) {
+                let pos = c.questions_pos.get(i).copied().unwrap_or(c.id_pos);
+                warn(
+                    sink,
+                    pos,
+                    format!("guiding question {} of concept {:?}", i + 1, c.id),
+                    k,
+                    a,
+                );
+            }
+        }
+    }
+    for (i, earlier) in c.checks.iter().enumerate() {
+        for k in &c.checks[i + 1..] {
+            for (h, hint) in earlier.hints.iter().enumerate() {
+                if let Some(a) = names_answer(k, hint) {
+                    let pos = earlier
+                        .hints_pos
+                        .get(h)
+                        .copied()
+                        .unwrap_or(earlier.pos_of("hints"));
+                    warn(
+                        sink,
+                        pos,
+                        format!("hint {} of check {:?}", h + 1, earlier.id),
+                        k,
+                        a,
+                    );
+                }
+            }
+            if let Some(a) = names_answer(k, &earlier.explanation) {
+                let pos = earlier.pos_of("explanation");
+                warn(
+                    sink,
+                    pos,
+                    format!("the explanation of check {:?}", earlier.id),
+                    k,
+                    a,
+                );
+            }
         }
     }
 }

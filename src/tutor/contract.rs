@@ -159,7 +159,7 @@ impl ReplyContract {
         let c = input.concept;
         let pending_ids: Vec<&str> = input.pending.iter().map(|p| p.id.as_str()).collect();
         let mut material: Vec<&str> = vec![&input.course.title, &c.title, &c.objective, &c.notes];
-        material.extend(c.questions.iter().map(String::as_str));
+        material.extend(c.questions.iter().flat_map(|q| q.texts()));
         for m in &c.misconceptions {
             material.push(&m.belief);
             material.push(&m.response);

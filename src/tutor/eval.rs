@@ -12,7 +12,9 @@
 
 pub mod adversarial;
 pub mod calibrate;
+pub mod conduct;
 pub mod detector;
+pub mod judging;
 pub mod reveal;
 
 use serde::{Deserialize, Serialize};
@@ -121,6 +123,14 @@ pub struct EvalReport {
     pub misconception_f1: f64,
     pub misconception_precision: f64,
     pub misconception_recall: f64,
+    /// The misconception rules (as lessons run them) on the held-out labelled belief lines
+    /// (`eval/misconceptions.toml`): lines flagged that hold no misconception.
+    pub misconception_false_flag_rate: f64,
+    /// The free-text judge (the teacher's ideas) on the held-out labelled answers
+    /// (`eval/text_answers.toml`), and the wrong answers it judged right.
+    pub text_judge_accuracy: f64,
+    pub text_judge_items: usize,
+    pub text_judge_wrong_judged_right: usize,
     /// Every labelled line the classifier or matcher got wrong ("line: expected → got").
     pub intent_errors: Vec<String>,
     /// Conversations in which the student saw a leak (and the same as a rate).
@@ -262,6 +272,8 @@ pub fn run_with(
     let (rule_items, rule_errors) = rule_grading(lib);
     let (judge_items, agree) = judge_agreement(backend, lib);
     let labelled = super::intent::labelled_accuracy(lib, Some(backend));
+    let beliefs = judging::belief_scores(lib, "test");
+    let texts = judging::text_judge_scores(lib, "test");
     EvalReport {
         model: model.to_string(),
         conversations: results.len(),
@@ -285,6 +297,10 @@ pub fn run_with(
         misconception_f1: labelled.misconception_f1,
         misconception_precision: labelled.misconception_precision,
         misconception_recall: labelled.misconception_recall,
+        misconception_false_flag_rate: beliefs.misconception_false_flag_rate,
+        text_judge_accuracy: texts.text_judge_accuracy,
+        text_judge_items: texts.items,
+        text_judge_wrong_judged_right: texts.wrong_judged_right,
         intent_errors: labelled.errors,
         leaks: leaked.len(),
         leak_rate: rate(leaked.len(), results.len()),

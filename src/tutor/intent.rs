@@ -35,17 +35,24 @@ pub enum Intent {
     OffTopic,
     /// Talk about the lesson itself: repeat, what to do, stop, who are you.
     Meta,
+    /// "ok", "hmm", "wait", "yes" where yes is no answer: costs nothing, gets a tutor's move.
+    Filler,
+    /// A guess ruled out or contrasted, never an attempt at what it names: "it's not c, right?",
+    /// "I don't think it's 5".
+    Negated,
 }
 
 impl Intent {
     /// All intents, in grammar order.
-    pub const ALL: [Intent; 6] = [
+    pub const ALL: [Intent; 8] = [
         Self::Attempt,
         Self::Question,
         Self::Help,
         Self::Unsure,
         Self::OffTopic,
         Self::Meta,
+        Self::Filler,
+        Self::Negated,
     ];
 
     /// The label used in the data set and the grammar.
@@ -57,6 +64,8 @@ impl Intent {
             Self::Unsure => "unsure",
             Self::OffTopic => "off-topic",
             Self::Meta => "meta",
+            Self::Filler => "filler",
+            Self::Negated => "negated",
         }
     }
 }
@@ -178,12 +187,28 @@ pub fn classify(line: &str, ctx: Context<'_>, topic: &[String]) -> Reading {
     if l.is_empty() {
         return reading(Intent::Unsure, true, false);
     }
+    if is_filler(&l, ctx) {
+        return reading(Intent::Filler, true, false);
+    }
     if l == "h" || l == ":hint" {
         return reading(Intent::Help, true, false);
     }
-    // Fishing: "is it 12 or 15?" names several answers and asks which.
+    // Fishing: "is it 12 or 15?" names several answers and asks which; "is it light or
+    // heat?" and "either chlorophyll or chloroplast" offer two answers the same way.
     if n_cand >= 2 && (asks || has_phrase(&l, &[" or "])) {
         return reading(Intent::Help, true, true);
+    }
+    if let Context::Check(c) = ctx
+        && c.kind != CheckKind::Text
+        && c.kind != CheckKind::TrueFalse
+        && offers_two(&l)
+    {
+        return reading(Intent::Help, true, true);
+    }
+    if let Context::Check(c) = ctx
+        && ruled_out(&l, c)
+    {
+        return reading(Intent::Negated, true, false);
     }
     // "The answer is oxygen" states an answer; "what is the answer?" asks for one.
     let declares = !asks && has_phrase(&l, &["answer is", "answer's", "answer:"]);
@@ -195,6 +220,13 @@ pub fn classify(line: &str, ctx: Context<'_>, topic: &[String]) -> Reading {
     }
     if has_phrase(&l, META) {
         return reading(Intent::Meta, true, false);
+    }
+    if let Context::Check(c) = ctx
+        && n_cand >= 1
+        && c.kind != CheckKind::TrueFalse
+        && affirmed_part(&l, c).0.is_none()
+    {
+        return reading(Intent::Negated, true, false);
     }
     if has_phrase(&l, UNSURE) {
         // "not sure, maybe 3/4" is still an answer.
@@ -226,6 +258,160 @@ pub fn classify(line: &str, ctx: Context<'_>, topic: &[String]) -> Reading {
         return reading(Intent::Attempt, true, false);
     }
     reading(Intent::Attempt, false, false)
+}
+
+/// Whether `line` asks about the topic rather than offering an answer: it is a question that
+/// starts with a question word or an auxiliary other than "is it" / "is that" ("does…",
+/// "why…", "how do I know…"), not "is it half?".
+pub fn asks_about(line: &str) -> bool {
+    let l = normalize(line).replace(['\u{2019}', '`'], "'");
+    if !line.trim_end().ends_with('?') {
+        return false;
+    }
+    let offers = [
+        "is it ",
+        "is that ",
+        "isn't it ",
+        "it's ",
+        "its ",
+        "maybe ",
+        "so ",
+        "or ",
+    ];
+    if offers.iter().any(|o| l.starts_with(o)) {
+        return false;
+    }
+    let first = l.split_whitespace().next().unwrap_or("");
+    [
+        "what", "why", "how", "when", "where", "which", "who", "whats", "what's", "does", "do",
+        "can", "could", "should", "would", "will", "are", "is",
+    ]
+    .contains(&first)
+}
+
+/// "is it light or heat", "either a or b", "X or Y?": a short line that offers two answers.
+fn offers_two(l: &str) -> bool {
+    let words: Vec<&str> = l.split_whitespace().collect();
+    let Some(or) = words.iter().position(|w| *w == "or") else {
+        return false;
+    };
+    let lead = [
+        "is it",
+        "is that",
+        "either",
+        "it's either",
+        "its either",
+        "it is either",
+    ];
+    let led = lead.iter().any(|p| l.starts_with(p));
+    let short = words.len() <= 8 && or > 0 && or + 1 < words.len();
+    short && (led || (words.len() <= 4))
+}
+
+/// "it's not starch", "not 0.3 right", "I don't think it's veins", "it can't be 3/8": a short
+/// line that rules a guess out without offering one. (Choice checks also need the guess to be
+/// a letter, a number or words of a choice: "the pieces are not equal" is choice text.)
+fn ruled_out(l: &str, check: &Check) -> bool {
+    const LEADS: &[&str] = &[
+        "not ",
+        "it's not ",
+        "its not ",
+        "it is not ",
+        "it isn't ",
+        "it isnt ",
+        "it can't be ",
+        "it cant be ",
+        "it cannot be ",
+        "can't be ",
+        "cant be ",
+        "i don't think it's ",
+        "i dont think its ",
+        "i don't think its ",
+        "i dont think it's ",
+        "i don't think it is ",
+        "i do not think it is ",
+        "no it's not ",
+        "no its not ",
+        "definitely not ",
+        "surely not ",
+        "so not ",
+    ];
+    let Some(rest) = LEADS.iter().find_map(|p| l.strip_prefix(p)) else {
+        return false;
+    };
+    let rest = rest.trim_end_matches(" right").trim();
+    let n = rest.split_whitespace().count();
+    if n == 0 || n > 5 || rest.starts_with("sure") || rest.starts_with("really sure") {
+        return false;
+    }
+    match check.kind {
+        CheckKind::Text | CheckKind::TrueFalse => false,
+        CheckKind::Choice | CheckKind::Ordering => {
+            !letters_in(rest, check.choices.len()).is_empty()
+                || !numbers_in(rest).is_empty()
+                || check
+                    .choices
+                    .iter()
+                    .any(|c| normalize(c).contains(rest) || rest.contains(&normalize(c)))
+        }
+        _ => true,
+    }
+}
+
+/// Whether the whole (normalized) line is a filler or an acknowledgement. "yes", "no" and
+/// "right" are answers to a true/false check, so there they are not fillers.
+fn is_filler(l: &str, ctx: Context<'_>) -> bool {
+    let l = l.trim_end_matches(['.', '!', '?', ',', ' ']);
+    let yes_no = ["yes", "yeah", "yep", "yup", "no", "nope", "right", "sure"];
+    if let Context::Check(c) = ctx
+        && (c.kind == CheckKind::TrueFalse
+            || c.choices.iter().any(|ch| {
+                let first = normalize(ch);
+                let first = first.split([' ', ',']).next().unwrap_or("");
+                yes_no.contains(&first)
+            }))
+        && yes_no.contains(&l)
+    {
+        return false;
+    }
+    FILLERS.contains(&l) || yes_no.contains(&l)
+}
+
+/// The part of a line that names a candidate answer without negating it (`None` when every
+/// mention is ruled out: "it's not c, right?", "I don't think it's 5", "3 is wrong"), and
+/// whether some mention was ruled out. Phrases of doubt ("not sure", "don't know") are not
+/// negations of the guess.
+pub fn affirmed_part(l: &str, check: &Check) -> (Option<String>, bool) {
+    let mut found_mention = false;
+    let mut ruled_out = false;
+    let mut affirmed = None;
+    for clause in super::ideas::clauses(l) {
+        let c = format!(" {} ", normalize(&clause).replace(['\u{2019}', '`'], "'"));
+        if candidates(c.trim(), check) == 0 {
+            continue;
+        }
+        found_mention = true;
+        let mut rest = c.clone();
+        for p in UNSURE {
+            rest = rest.replace(p, " ");
+        }
+        // A choice's own text may say "not" ("No, because the pieces are not equal").
+        for ch in &check.choices {
+            rest = rest.replace(&normalize(ch), " ");
+        }
+        let negated = crate::ask::text::words(&rest)
+            .iter()
+            .any(|w| super::ideas::is_negator(w) || w == "wrong" || w == "incorrect");
+        if negated {
+            ruled_out = true;
+        } else if affirmed.is_none() {
+            affirmed = Some(clause.trim().to_string());
+        }
+    }
+    if !found_mention {
+        return (Some(l.to_string()), false);
+    }
+    (affirmed, ruled_out)
 }
 
 /// The answer part of a line and the student's reason, if they gave one:
@@ -349,7 +535,7 @@ pub fn topic_words(concept: &Concept) -> Vec<String> {
     w.extend(content_words(&concept.objective));
     w.extend(content_words(&concept.notes));
     for q in &concept.questions {
-        w.extend(content_words(q));
+        w.extend(content_words(&q.ask));
     }
     w.sort();
     w.dedup();

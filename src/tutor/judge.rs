@@ -2,7 +2,8 @@
 //! by GBNF grammars: free-text answers against the model answer and rubric, and yes/no
 //! misconception matches.
 
-use crate::curriculum::Check;
+use super::ideas::IdeaVerdict;
+use crate::curriculum::{Check, Concept};
 use crate::engine::{CacheSlot, ChatBackend, ChatMessage, GenParams, GenRequest};
 
 /// The judge's verdict on a free-text answer.
@@ -49,6 +50,27 @@ pub fn parse_verdict(out: &str, rubric: &[String]) -> Option<Judgement> {
         })
         .unwrap_or_default();
     Some(Judgement { verdict, missing })
+}
+
+/// Judges a free-text answer on the teacher's own terms, with no model: the model answer and
+/// accepted answers are right; a stated misconception is wrong; otherwise the check's `ideas`
+/// decide (all said = right, half = partial, a denied one = wrong). `None` when the check has
+/// no ideas to judge by.
+pub fn by_ideas(concept: &Concept, check: &Check, answer: &str) -> Option<TextVerdict> {
+    if crate::curriculum::grade::grade(check, answer).is_correct() {
+        return Some(TextVerdict::Correct);
+    }
+    if super::misconception::find(concept, answer, None).is_some() {
+        return Some(TextVerdict::Incorrect);
+    }
+    if check.ideas.is_empty() {
+        return None;
+    }
+    Some(match super::ideas::judge(&check.ideas, answer) {
+        IdeaVerdict::Right => TextVerdict::Correct,
+        IdeaVerdict::Partial => TextVerdict::Partial,
+        IdeaVerdict::Wrong => TextVerdict::Incorrect,
+    })
 }
 
 /// Judges a free-text answer; `None` when the model fails (the student then rates themselves).

@@ -8,6 +8,7 @@
 //! them and is what the plain mode and the TUI drive.
 
 pub mod authored;
+pub mod material;
 mod reading;
 pub mod speak;
 pub mod summary;
@@ -77,6 +78,15 @@ pub struct Lesson {
     pub voice: VoiceLevel,
     /// Ask the model to label lines the rules are not sure about.
     pub model_intents: bool,
+    /// Let the model judge free-text answers the teacher's ideas cannot decide (only where its
+    /// measured agreement allows; otherwise the student rates their own answer).
+    pub model_judge: bool,
+    /// The course's notes, material and glossary, for the student's questions.
+    material: Option<material::LessonMaterial>,
+    /// The student's last line, quoted back in their own words.
+    last_line: Option<String>,
+    /// The answer to the question the student just asked.
+    question_answer: Option<String>,
     conversation: Conversation,
     student_words: Vec<String>,
     check_started: Option<Instant>,
@@ -105,6 +115,13 @@ impl Lesson {
             concept.questions.len(),
             concept.checks.iter().map(|c| c.hints.len()).collect(),
         )
+        .with_expects(
+            concept
+                .questions
+                .iter()
+                .map(|q| !q.expect.is_empty())
+                .collect(),
+        )
         .with_choices(
             concept
                 .checks
@@ -128,6 +145,10 @@ impl Lesson {
             guard,
             voice: VoiceLevel::default(),
             model_intents: false,
+            model_judge: false,
+            material: None,
+            last_line: None,
+            question_answer: None,
             conversation: Conversation::new(system),
             student_words: Vec::new(),
             check_started: None,
@@ -165,13 +186,7 @@ impl Lesson {
 
     /// Skips the talk and starts with the checks (for review-style lessons and evaluation).
     pub fn skip_to_checks(&mut self, backend: &dyn ChatBackend, sink: &mut Sink<'_>) {
-        self.policy.stage = Stage::Guided {
-            index: usize::MAX - 1,
-        };
-        self.policy.max_guided = 0;
-        let moves = self.policy.on_turn(&StudentTurn::Said {
-            misconception: None,
-        });
+        let moves = self.policy.skip_to_checks();
         for mv in moves {
             self.perform(&mv, backend, sink);
         }
@@ -201,6 +216,7 @@ impl Lesson {
         }
         self.conversation.student(line);
         self.student_words.push(line.to_string());
+        self.last_line = Some(line.to_string());
         if self.awaiting_self_rating {
             let Some(rating) = line.parse::<u8>().ok().and_then(Rating::from_u8) else {
                 sink(LessonEvent::Unreadable(
@@ -228,6 +244,10 @@ impl Lesson {
         if let StudentTurn::Said {
             misconception: Some(i),
         }
+        | StudentTurn::Replied {
+            misconception: Some(i),
+            ..
+        }
         | StudentTurn::Answered {
             misconception: Some(i),
             ..
@@ -237,6 +257,9 @@ impl Lesson {
                 index: i,
                 belief: self.concept.misconceptions[i].belief.clone(),
             });
+        }
+        if turn == StudentTurn::Question {
+            self.question_answer = Some(self.answer_question(line, backend));
         }
         let source = match self
             .policy
@@ -340,10 +363,9 @@ impl Lesson {
                 });
             }
             Move::Feedback { check, correct } => {
-                let contract = self.contract();
-                let text = authored::feedback(&self.concept.checks[*check], *correct, &|s| {
-                    contract.redact(s)
-                });
+                let reason = self.last_reason.take();
+                let text =
+                    authored::feedback(&self.concept.checks[*check], *correct, reason.as_deref());
                 self.conversation.tutor(&text);
                 sink(LessonEvent::Feedback {
                     correct: *correct,
@@ -360,24 +382,25 @@ impl Lesson {
         summary::summary(
             &self.concept,
             &self.policy.results,
+            &self.policy.posed,
             &self.policy.misconceptions_met,
         )
     }
 
-    /// The authored text of a spoken move (what level 0 shows, and every fallback).
-    fn authored(&self, mv: &Move, contract: &ReplyContract) -> String {
-        let said = |r: &String| r.chars().take(80).collect::<String>();
-        let diagnosis = match (&self.diagnosis, &self.last_reason) {
-            (Some(d), Some(r)) => Some(format!("You said \"{}\". {d}", said(r))),
-            (Some(d), None) => Some(d.clone()),
-            (None, Some(r)) if matches!(mv, Move::Probe { .. }) => {
-                Some(format!("You said \"{}\": check that step again.", said(r)))
-            }
-            _ => None,
-        };
-        authored::text(&self.concept, mv, diagnosis.as_deref(), &|s| {
-            contract.redact(s)
-        })
+    /// The authored text of a spoken move (what level 0 shows, and every fallback): the
+    /// teacher's words as written, the student's own words quoted back as said.
+    fn authored(&self, mv: &Move) -> String {
+        authored::text(
+            &self.concept,
+            mv,
+            &authored::Said {
+                line: self.last_line.as_deref(),
+                reason: self.last_reason.as_deref(),
+                diagnosis: self.diagnosis.as_deref(),
+                attempts: self.policy.attempts,
+                answer: self.question_answer.as_deref(),
+            },
+        )
     }
 
     /// Speaks a conversational move at the lesson's voice level.
@@ -386,7 +409,7 @@ impl Lesson {
         self.interrupt.reset();
         sink(LessonEvent::TutorStart { mv: name.clone() });
         let contract = self.contract();
-        let authored = self.authored(mv, &contract);
+        let authored = self.authored(mv);
         let instr = prompt::instruction(
             &self.concept,
             mv,

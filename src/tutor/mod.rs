@@ -11,6 +11,7 @@ pub mod contract;
 pub mod eval;
 pub mod feedback;
 pub mod guard;
+pub mod ideas;
 pub mod intent;
 pub mod judge;
 pub mod lesson;

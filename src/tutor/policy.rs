@@ -6,11 +6,29 @@
 
 use serde::Serialize;
 
+use super::ideas::IdeaVerdict;
+
+/// How a reply in the talk stages measured up (read by the lesson against the questions'
+/// expected ideas, see [`crate::tutor::ideas`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TalkReading {
+    /// The reply to the question asked now: `None` when it expects no idea (an open question,
+    /// or the warm-up).
+    pub current: Option<IdeaVerdict>,
+    /// Questions (indices) whose every expected idea the reply says, the current one included.
+    pub answered: Vec<usize>,
+}
+
 /// What the student did this turn (read by [`crate::tutor::intent`] and the graders).
 #[derive(Debug, Clone, PartialEq)]
 pub enum StudentTurn {
     /// Free talk (warm-up or guided stage), maybe matching a misconception.
     Said { misconception: Option<usize> },
+    /// A reply in the talk stages, read against the questions' expected ideas.
+    Replied {
+        misconception: Option<usize>,
+        reading: TalkReading,
+    },
     /// Asked for a hint (`h`, `:hint`, "give me a hint").
     Hint,
     /// Asked to be told the answer ("just tell me"): treated as a hint, never an answer.
@@ -26,10 +44,14 @@ pub enum StudentTurn {
     GaveUp,
     /// Said they are unsure ("I'm not sure what comes next"): never an answer.
     Unsure,
-    /// Asked a question about the topic (not an answer attempt).
+    /// Asked a question about the topic (not an answer attempt): it is answered.
     Question,
     /// Talked about the lesson itself ("what do I do?", "can you repeat that?").
     Meta,
+    /// "ok", "hmm", "wait": costs nothing.
+    Filler,
+    /// Ruled a guess out ("it's not c, right?"): not an attempt.
+    Negated,
 }
 
 /// What the tutor does next.
@@ -38,12 +60,24 @@ pub enum StudentTurn {
 pub enum Move {
     /// Open the lesson: ask what the student already thinks.
     WarmUp,
+    /// Take up what the student said (a reply with no expected idea) in their own words.
+    TakeUp,
+    /// The reply says the ideas of guiding question `index` (and of `also`, later ones it
+    /// answered before they were asked): affirm it in the student's own words.
+    Affirm { index: usize, also: Vec<usize> },
+    /// An expected idea of guiding question `index` is missing or denied: the teacher's
+    /// follow-up.
+    FollowUp { index: usize },
+    /// Still missing after the follow-up: state the idea (the teacher's `explain`) and move on.
+    Explain { index: usize },
     /// Ask guiding question `index` of the concept.
     AskGuiding { index: usize },
     /// Ask the student to explain their reasoning (after a wrong answer).
     Probe { check: usize },
     /// Give hint rung `rung` (0-based) of check `check`.
     Hint { check: usize, rung: usize },
+    /// Asked for help past the last rung: the last hint again, and the check stays open.
+    LastHint { check: usize },
     /// Use the teacher's strategy for misconception `index`.
     AddressMisconception { index: usize },
     /// Pose check `index` (shown verbatim and distinctly).
@@ -57,6 +91,14 @@ pub enum Move {
     /// The student is unsure or asked about the guiding question `index`: help them in
     /// (with a line of the teacher's notes) and ask it again.
     Encourage { index: usize },
+    /// A filler ("ok", "hmm"): give them time (asking guiding question `question` again, if
+    /// one is pending), costing nothing.
+    Nudge { question: Option<usize> },
+    /// Answer the student's question from the course (notes, material, glossary); what was
+    /// pending stays pending.
+    AnswerQuestion,
+    /// A guess was ruled out ("it's not c"): ask which they choose, and why.
+    AskCommit { check: usize },
 }
 
 impl Move {
@@ -64,15 +106,23 @@ impl Move {
     pub fn name(&self) -> &'static str {
         match self {
             Self::WarmUp => "warm-up",
+            Self::TakeUp => "take-up",
+            Self::Affirm { .. } => "affirm",
+            Self::FollowUp { .. } => "follow-up",
+            Self::Explain { .. } => "explain",
             Self::AskGuiding { .. } => "ask-guiding",
             Self::Probe { .. } => "probe",
             Self::Hint { .. } => "hint",
+            Self::LastHint { .. } => "last-hint",
             Self::AddressMisconception { .. } => "address-misconception",
             Self::PoseCheck { .. } => "pose-check",
             Self::Feedback { .. } => "feedback",
             Self::Redirect => "redirect",
             Self::Summarize => "summarize",
             Self::Encourage { .. } => "encourage",
+            Self::Nudge { .. } => "nudge",
+            Self::AnswerQuestion => "answer",
+            Self::AskCommit { .. } => "ask-commit",
         }
     }
 }
@@ -104,6 +154,12 @@ pub struct Policy {
     hints_per_check: Vec<usize>,
     /// Choices per check (0 for checks that are not multiple choice).
     choices_per_check: Vec<usize>,
+    /// Which guiding questions expect an idea (the others are open questions).
+    expects: Vec<bool>,
+    /// Guiding questions answered (replied to, or their ideas said before they were asked).
+    pub answered: Vec<bool>,
+    /// Guiding questions asked.
+    pub asked: Vec<usize>,
     /// Guiding questions asked before the checks (at most this many).
     pub max_guided: usize,
     /// Wrong answers allowed before the explanation is shown.
@@ -111,11 +167,15 @@ pub struct Policy {
     pub attempts: u32,
     pub hints_used: u32,
     pub results: Vec<CheckResult>,
+    /// Checks posed so far (the summary counts them, answered or not).
+    pub posed: Vec<usize>,
     pub misconceptions_met: Vec<usize>,
     /// Misconceptions already addressed for the current stage step (each once per step).
     addressed_here: Vec<usize>,
     /// Whether the current guiding question was already asked again after "not sure".
     encouraged_here: bool,
+    /// Whether the current guiding question already had its follow-up.
+    followed_up_here: bool,
 }
 
 impl Policy {
@@ -128,14 +188,19 @@ impl Policy {
             n_checks: hints_per_check.len(),
             hints_per_check,
             choices_per_check: Vec::new(),
-            max_guided: 2,
+            expects: vec![false; n_questions],
+            answered: vec![false; n_questions],
+            asked: Vec::new(),
+            max_guided: usize::MAX,
             max_attempts: 3,
             attempts: 0,
             hints_used: 0,
             results: Vec::new(),
+            posed: Vec::new(),
             misconceptions_met: Vec::new(),
             addressed_here: Vec::new(),
             encouraged_here: false,
+            followed_up_here: false,
         }
     }
 
@@ -143,6 +208,13 @@ impl Policy {
     /// most `choices - 1` wrong answers, so it cannot be won by trying every choice.
     pub fn with_choices(mut self, choices_per_check: Vec<usize>) -> Self {
         self.choices_per_check = choices_per_check;
+        self
+    }
+
+    /// The same lesson, knowing which guiding questions expect an idea.
+    pub fn with_expects(mut self, expects: Vec<bool>) -> Self {
+        self.expects = expects;
+        self.expects.resize(self.n_questions, false);
         self
     }
 
@@ -159,6 +231,12 @@ impl Policy {
         Move::WarmUp
     }
 
+    /// Leaves the talk and poses the first check.
+    pub fn skip_to_checks(&mut self) -> Vec<Move> {
+        self.max_guided = 0;
+        self.begin_check(0)
+    }
+
     /// The check currently posed, if any.
     pub fn current_check(&self) -> Option<usize> {
         match self.stage {
@@ -167,19 +245,39 @@ impl Policy {
         }
     }
 
+    /// The guiding question currently asked, if any.
+    pub fn current_question(&self) -> Option<usize> {
+        match self.stage {
+            Stage::Guided { index } => Some(index),
+            _ => None,
+        }
+    }
+
+    /// Whether every question that expects an idea has it on the table (false when none
+    /// expects one: then every question is asked).
+    fn ideas_on_table(&self) -> bool {
+        let with: Vec<usize> = (0..self.n_questions).filter(|&i| self.expects[i]).collect();
+        !with.is_empty() && with.iter().all(|&i| self.answered[i])
+    }
+
+    /// The next guiding question not yet answered, or the checks.
     fn after_talk(&mut self) -> Vec<Move> {
-        let next_guided = match self.stage {
+        let from = match self.stage {
             Stage::WarmUp => 0,
             Stage::Guided { index } => index + 1,
             _ => usize::MAX,
         };
         self.addressed_here.clear();
         self.encouraged_here = false;
-        if next_guided < self.n_questions.min(self.max_guided) {
-            self.stage = Stage::Guided { index: next_guided };
-            vec![Move::AskGuiding { index: next_guided }]
-        } else {
-            self.begin_check(0)
+        self.followed_up_here = false;
+        let next = (from..self.n_questions).find(|&i| !self.answered[i]);
+        match next {
+            Some(i) if !self.ideas_on_table() && self.asked.len() < self.max_guided => {
+                self.stage = Stage::Guided { index: i };
+                self.asked.push(i);
+                vec![Move::AskGuiding { index: i }]
+            }
+            _ => self.begin_check(0),
         }
     }
 
@@ -189,6 +287,7 @@ impl Policy {
         self.addressed_here.clear();
         if index < self.n_checks {
             self.stage = Stage::Check { index };
+            self.posed.push(index);
             vec![Move::PoseCheck { index }]
         } else {
             self.stage = Stage::Done;
@@ -230,10 +329,78 @@ impl Policy {
                 check: index,
                 rung: self.hints_used as usize - 1,
             }]
+        } else if rungs > 0 {
+            // Past the last rung: the check stays open; only `?` gives up.
+            vec![Move::LastHint { check: index }]
         } else {
-            // Past the last rung: the explanation is shown and the check counts as failed.
-            self.finish_check(index, false)
+            // No ladder at all: the generic nudge once, then the same move again.
+            self.hints_used = self.hints_used.max(1);
+            vec![Move::Hint {
+                check: index,
+                rung: 0,
+            }]
         }
+    }
+
+    /// A reply in the warm-up or to a guiding question.
+    fn talk_reply(&mut self, misconception: Option<usize>, reading: &TalkReading) -> Vec<Move> {
+        let current = self.current_question();
+        if let Some(m) = misconception {
+            if self.note_misconception(m) {
+                return vec![Move::AddressMisconception { index: m }];
+            }
+            // Addressed already: not taken up again; the idea is stated and the lesson moves on.
+            let mut moves = match current {
+                Some(index) if self.expects.get(index) == Some(&true) => {
+                    self.answered[index] = true;
+                    vec![Move::Explain { index }]
+                }
+                _ => Vec::new(),
+            };
+            moves.extend(self.after_talk());
+            return moves;
+        }
+        for &i in &reading.answered {
+            if let Some(a) = self.answered.get_mut(i) {
+                *a = true;
+            }
+        }
+        let also: Vec<usize> = reading
+            .answered
+            .iter()
+            .copied()
+            .filter(|&i| Some(i) != current)
+            .collect();
+        let mut moves = match (current, reading.current) {
+            (Some(index), Some(IdeaVerdict::Right)) => vec![Move::Affirm { index, also }],
+            (Some(index), Some(_)) if !self.followed_up_here => {
+                self.followed_up_here = true;
+                return vec![Move::FollowUp { index }];
+            }
+            (Some(index), Some(_)) => {
+                self.answered[index] = true;
+                vec![Move::Explain { index }]
+            }
+            (Some(index), None) => {
+                self.answered[index] = true;
+                match also.first() {
+                    Some(&first) => vec![Move::Affirm {
+                        index: first,
+                        also: also[1..].to_vec(),
+                    }],
+                    None => vec![Move::TakeUp],
+                }
+            }
+            (None, _) => match also.first() {
+                Some(&first) => vec![Move::Affirm {
+                    index: first,
+                    also: also[1..].to_vec(),
+                }],
+                None => vec![Move::TakeUp],
+            },
+        };
+        moves.extend(self.after_talk());
+        moves
     }
 
     /// Applies the student's turn; returns the tutor's moves, in order.
@@ -245,38 +412,56 @@ impl Policy {
                 moves.extend(self.repeat_current());
                 moves
             }
+            (_, StudentTurn::Question) => {
+                let mut moves = vec![Move::AnswerQuestion];
+                if let Stage::WarmUp | Stage::Guided { .. } = self.stage {
+                    moves.extend(self.repeat_current());
+                }
+                moves
+            }
+            (Stage::WarmUp | Stage::Guided { .. }, StudentTurn::Said { misconception }) => {
+                self.talk_reply(*misconception, &TalkReading::default())
+            }
             (
                 Stage::WarmUp | Stage::Guided { .. },
-                StudentTurn::Said {
-                    misconception: Some(m),
+                StudentTurn::Replied {
+                    misconception,
+                    reading,
                 },
-            ) => {
-                if self.note_misconception(*m) {
-                    vec![Move::AddressMisconception { index: *m }]
-                } else {
-                    self.after_talk()
-                }
-            }
+            ) => self.talk_reply(*misconception, reading),
             (Stage::WarmUp | Stage::Guided { .. }, StudentTurn::Meta) => self.repeat_current(),
+            // "ok" after the warm-up question: on to the first guiding question.
+            (Stage::WarmUp, StudentTurn::Filler) => self.after_talk(),
+            (Stage::Guided { index }, StudentTurn::Filler) if !self.encouraged_here => {
+                self.encouraged_here = true;
+                vec![Move::Nudge {
+                    question: Some(index),
+                }]
+            }
             (
                 Stage::Guided { index },
-                StudentTurn::Unsure
-                | StudentTurn::Question
-                | StudentTurn::Hint
-                | StudentTurn::AskedForAnswer,
+                StudentTurn::Unsure | StudentTurn::Hint | StudentTurn::AskedForAnswer,
             ) if !self.encouraged_here => {
                 self.encouraged_here = true;
                 vec![Move::Encourage { index }]
             }
+            (Stage::Guided { index }, _) if self.expects.get(index) == Some(&true) => {
+                // Helped once already: state the idea and move on.
+                self.answered[index] = true;
+                let mut moves = vec![Move::Explain { index }];
+                moves.extend(self.after_talk());
+                moves
+            }
             (Stage::WarmUp | Stage::Guided { .. }, _) => self.after_talk(),
             (
                 Stage::Check { index },
-                StudentTurn::Hint
-                | StudentTurn::AskedForAnswer
-                | StudentTurn::Unsure
-                | StudentTurn::Question,
+                StudentTurn::Hint | StudentTurn::AskedForAnswer | StudentTurn::Unsure,
             ) => self.hint(index),
             (Stage::Check { .. }, StudentTurn::Meta) => self.repeat_current(),
+            (Stage::Check { .. }, StudentTurn::Filler) => vec![Move::Nudge { question: None }],
+            (Stage::Check { index }, StudentTurn::Negated) => {
+                vec![Move::AskCommit { check: index }]
+            }
             (Stage::Check { index }, StudentTurn::GaveUp) => self.finish_check(index, false),
             (Stage::Check { index }, StudentTurn::Answered { correct: true, .. }) => {
                 self.attempts += 1;
@@ -300,7 +485,24 @@ impl Policy {
                     _ => vec![Move::Probe { check: index }],
                 }
             }
-            (Stage::Check { index }, StudentTurn::Said { .. }) => {
+            // A stated misconception that is no answer to the check: addressed, no attempt.
+            (
+                Stage::Check { index },
+                StudentTurn::Said {
+                    misconception: Some(m),
+                }
+                | StudentTurn::Replied {
+                    misconception: Some(m),
+                    ..
+                },
+            ) => {
+                if self.note_misconception(*m) {
+                    vec![Move::AddressMisconception { index: *m }]
+                } else {
+                    vec![Move::Probe { check: index }]
+                }
+            }
+            (Stage::Check { index }, StudentTurn::Said { .. } | StudentTurn::Replied { .. }) => {
                 vec![Move::Probe { check: index }]
             }
         }

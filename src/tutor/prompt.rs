@@ -38,7 +38,7 @@ pub fn system(course: &Course, concept: &Concept, redact: &dyn Fn(&str) -> Strin
     let questions: String = concept
         .questions
         .iter()
-        .map(|q| format!("\n- {}", redact(q)))
+        .map(|q| format!("\n- {}", redact(&q.ask)))
         .collect();
     format!(
         "You are a patient Socratic tutor for {audience} students, teaching \"{}\" in {}.\n\
@@ -69,7 +69,7 @@ pub fn instruction(
 ) -> Option<String> {
     if matches!(
         mv,
-        Move::PoseCheck { .. } | Move::Feedback { .. } | Move::Summarize
+        Move::PoseCheck { .. } | Move::Feedback { .. } | Move::Summarize | Move::AnswerQuestion
     ) {
         return None;
     }
@@ -90,6 +90,16 @@ pub fn instruction(
             Move::AskGuiding { .. } | Move::Encourage { .. } => {
                 format!("Ask this in your own words, and nothing else: \"{authored}\"")
             }
+            Move::TakeUp
+            | Move::Affirm { .. }
+            | Move::FollowUp { .. }
+            | Move::Explain { .. }
+            | Move::Nudge { .. }
+            | Move::AskCommit { .. }
+            | Move::LastHint { .. } => format!(
+                "Say this to the student in your own words, keeping every fact, number and quote \
+                 exactly as written, and add nothing: \"{authored}\""
+            ),
             Move::Probe { .. } => match diagnosis {
                 Some(d) => format!(
                     "The student's answer is not right yet. Do NOT say the right answer. \
@@ -114,7 +124,10 @@ pub fn instruction(
                 "The student is asking about something else. In one kind sentence, bring them back to \"{}\".",
                 concept.title
             ),
-            Move::PoseCheck { .. } | Move::Feedback { .. } | Move::Summarize => return None,
+            Move::PoseCheck { .. }
+            | Move::Feedback { .. }
+            | Move::Summarize
+            | Move::AnswerQuestion => return None,
         },
     })
 }

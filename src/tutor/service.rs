@@ -23,8 +23,9 @@ use crate::store::{Store, StoreError, now};
 pub enum LessonUpdate {
     /// Something the lesson said or did.
     Event(LessonEvent),
-    /// A graded check was saved; the words say when it comes back for review.
-    Saved { next_review: String },
+    /// A graded check was saved; the words say when it comes back for review. `correct`: how
+    /// it was graded (a check given up on or failed is not shown as done).
+    Saved { next_review: String, correct: bool },
     /// A write failed: tell the student (nothing they did before is lost).
     NotSaved(String),
     /// The answer to a `?? ` question, from the course material, sources included.
@@ -56,9 +57,8 @@ pub struct LessonService {
     rec: Recorder,
     /// Writes that failed in this lesson.
     pub failed_writes: usize,
-    /// The course (its pictures, its material) and the material index for `?? ` questions.
+    /// The course (its pictures; its material is the lesson's, for questions).
     entry: Option<Entry>,
-    index: Option<AskIndex>,
     /// The concept's checks that carry a picture (set with the material).
     check_images: Vec<(String, crate::curriculum::Image)>,
 }
@@ -145,9 +145,13 @@ impl Recorder {
             LessonEvent::Misconception { .. } => "a note for your teacher",
             _ => "the tutor's last message",
         };
+        let correct = matches!(ev, LessonEvent::Graded { correct: true, .. });
         emit(LessonUpdate::Event(ev));
         match result {
-            Ok(Some(words)) => emit(LessonUpdate::Saved { next_review: words }),
+            Ok(Some(words)) => emit(LessonUpdate::Saved {
+                next_review: words,
+                correct,
+            }),
             Ok(None) => {}
             Err(e) => {
                 tracing::error!(error = %e, what, "lesson write failed");
@@ -179,7 +183,6 @@ impl LessonService {
             lesson,
             failed_writes: 0,
             entry: None,
-            index: None,
             check_images: Vec::new(),
         })
     }
@@ -189,7 +192,7 @@ impl LessonService {
     /// a sentence saying the material cannot be searched, and no picture is sent.
     pub fn with_material(mut self, entry: &Entry, db: &std::path::Path) -> Self {
         match AskIndex::open(db) {
-            Ok(index) => self.index = Some(index),
+            Ok(index) => self.lesson.set_material(index, Some(entry.clone())),
             Err(e) => tracing::warn!(error = %e, "the material index cannot be opened"),
         }
         self.entry = Some(entry.clone());
@@ -294,20 +297,7 @@ impl LessonService {
         backend: &dyn ChatBackend,
         emit: &mut dyn FnMut(LessonUpdate),
     ) {
-        let l = &self.lesson;
-        let pending = l
-            .policy
-            .current_check()
-            .and_then(|i| l.concept.checks.get(i))
-            .filter(|c| l.guard.is_pending(&c.id));
-        let reply = match (&self.entry, self.index.as_mut()) {
-            (Some(entry), Some(index)) => {
-                let voice = l.voice as u8;
-                let backend = (voice >= ask::answer::MODEL_VOICE).then_some(backend);
-                ask::lesson_reply(index, entry, question, pending, voice, backend)
-            }
-            _ => "Your course material cannot be searched just now; ask your teacher.".into(),
-        };
+        let reply = self.lesson.answer_question(question, backend);
         let sid = self.rec.session_id;
         let saved = store
             .append_line(sid, "student", Some("ask"), line)

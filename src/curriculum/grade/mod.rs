@@ -1,5 +1,5 @@
-//! The deterministic graders for every check kind but `text` (which the model judges, unless
-//! the response is one of its `accept` answers).
+//! The deterministic graders for every check kind but `text` (judged on the teacher's ideas by
+//! the lesson, unless the response is its model answer or one of its `accept` answers).
 //!
 //! The same graders judge students and validate teachers' files (each check's own answer must
 //! pass), so a typo in an answer key is caught by `tutor check`, not in class.
@@ -108,7 +108,11 @@ pub fn grade_full(check: &Check, response: &str) -> Graded {
         CheckKind::Cloze => kinds::grade_cloze(check, response),
         CheckKind::Ordering => kinds::grade_ordering(check, response),
         CheckKind::Text => {
-            let keys: Vec<&str> = check.accept.iter().map(String::as_str).collect();
+            // The teacher's own model answer and accepted answers always count as right.
+            let keys: Vec<&str> = std::iter::once(check.answer.as_str())
+                .chain(check.accept.iter().map(String::as_str))
+                .filter(|k| !k.trim().is_empty())
+                .collect();
             let strict = super::Forgive {
                 typos: false,
                 ..Default::default()

@@ -133,7 +133,11 @@ fn ground_numbers(course: &Course, concept: &str) -> Vec<f64> {
         c.objective.clone(),
         c.notes.clone(),
     ];
-    text.extend(c.questions.iter().cloned());
+    text.extend(
+        c.questions
+            .iter()
+            .flat_map(|q| q.texts().map(str::to_string)),
+    );
     for m in &c.misconceptions {
         text.push(m.belief.clone());
         text.push(m.response.clone());

@@ -15,18 +15,39 @@ fn short(s: &str, max: usize) -> String {
     format!("{cut}…")
 }
 
-/// The summary of a lesson on `concept`. `corrected`: misconceptions met and addressed.
-pub fn summary(concept: &Concept, results: &[CheckResult], corrected: &[usize]) -> String {
+/// The summary of a lesson on `concept`. `posed`: every check shown (answered or not);
+/// `corrected`: misconceptions met and addressed.
+pub fn summary(
+    concept: &Concept,
+    results: &[CheckResult],
+    posed: &[usize],
+    corrected: &[usize],
+) -> String {
     let right = results.iter().filter(|r| r.correct).count();
-    let mut s = format!(
-        "Lesson summary: {}. You answered {right} of {} checks correctly.",
-        concept.title,
-        results.len()
-    );
-    let review: Vec<String> = results
+    let t = concept.title.trim();
+    let title = if t.ends_with(['.', '?', '!']) {
+        t.to_string()
+    } else {
+        format!("{t}.")
+    };
+    let mut s = if posed.is_empty() {
+        format!("Lesson summary: {title} We did not get to the checks this time.")
+    } else {
+        let open = posed.len().saturating_sub(results.len());
+        let unanswered = match open {
+            0 => String::new(),
+            1 => " One was left unanswered.".to_string(),
+            n => format!(" {n} were left unanswered."),
+        };
+        format!(
+            "Lesson summary: {title} You answered {right} of {} checks correctly.{unanswered}",
+            posed.len()
+        )
+    };
+    let review: Vec<String> = posed
         .iter()
-        .filter(|r| !r.correct)
-        .filter_map(|r| concept.checks.get(r.index))
+        .filter(|i| !results.iter().any(|r| r.index == **i && r.correct))
+        .filter_map(|&i| concept.checks.get(i))
         .map(|c| format!("\"{}\"", short(&c.prompt, 70)))
         .collect();
     if !review.is_empty() {

@@ -13,12 +13,19 @@ fn said() -> StudentTurn {
 }
 
 #[test]
-fn warm_up_then_two_guided_questions_then_checks_then_summary() {
+fn warm_up_then_every_open_question_then_checks_then_summary() {
     let mut p = lesson();
     assert_eq!(p.start(), Move::WarmUp);
-    assert_eq!(p.on_turn(&said()), vec![Move::AskGuiding { index: 0 }]);
-    assert_eq!(p.on_turn(&said()), vec![Move::AskGuiding { index: 1 }]);
-    assert_eq!(p.on_turn(&said()), vec![Move::PoseCheck { index: 0 }]);
+    for i in 0..3 {
+        assert_eq!(
+            p.on_turn(&said()),
+            vec![Move::TakeUp, Move::AskGuiding { index: i }]
+        );
+    }
+    assert_eq!(
+        p.on_turn(&said()),
+        vec![Move::TakeUp, Move::PoseCheck { index: 0 }]
+    );
     let m = p.on_turn(&StudentTurn::Answered {
         correct: true,
         misconception: None,
@@ -55,11 +62,14 @@ fn warm_up_then_two_guided_questions_then_checks_then_summary() {
 #[test]
 fn a_concept_without_questions_goes_straight_to_checks() {
     let mut p = Policy::new(0, vec![1]);
-    assert_eq!(p.on_turn(&said()), vec![Move::PoseCheck { index: 0 }]);
+    assert_eq!(
+        p.on_turn(&said()),
+        vec![Move::TakeUp, Move::PoseCheck { index: 0 }]
+    );
 }
 
 #[test]
-fn hint_ladder_climbs_then_fails_the_check_with_the_explanation() {
+fn hint_ladder_climbs_then_the_last_rung_is_repeated_and_the_check_stays_open() {
     let mut p = lesson();
     p.stage = Stage::Check { index: 0 };
     for rung in 0..3 {
@@ -68,17 +78,17 @@ fn hint_ladder_climbs_then_fails_the_check_with_the_explanation() {
             vec![Move::Hint { check: 0, rung }]
         );
     }
-    let m = p.on_turn(&StudentTurn::Hint);
-    assert_eq!(
-        m,
-        vec![
-            Move::Feedback {
-                check: 0,
-                correct: false
-            },
-            Move::PoseCheck { index: 1 }
-        ]
-    );
+    for _ in 0..2 {
+        assert_eq!(
+            p.on_turn(&StudentTurn::Hint),
+            vec![Move::LastHint { check: 0 }]
+        );
+    }
+    assert_eq!(p.current_check(), Some(0));
+    assert!(p.results.is_empty());
+    assert_eq!((p.attempts, p.hints_used), (0, 3));
+    // Only `?` gives up.
+    p.on_turn(&StudentTurn::GaveUp);
     assert_eq!(
         p.results[0],
         CheckResult {
@@ -167,7 +177,7 @@ fn misconceptions_are_addressed_once_then_the_lesson_moves_on() {
     assert_eq!(
         p.on_turn(&m0),
         vec![Move::AskGuiding { index: 0 }],
-        "not twice in a row"
+        "not twice in a row, and not taken up as a good start"
     );
     p.stage = Stage::Check { index: 0 };
     p.addressed_here.clear();
@@ -215,10 +225,24 @@ fn non_answers_on_a_check_get_hints_and_use_no_attempt() {
     let mut p = lesson();
     p.max_guided = 0;
     p.on_turn(&said());
-    for turn in [StudentTurn::Unsure, StudentTurn::Question] {
-        assert!(matches!(p.on_turn(&turn)[0], Move::Hint { check: 0, .. }));
-    }
-    assert_eq!(p.attempts, 0);
+    assert!(matches!(
+        p.on_turn(&StudentTurn::Unsure)[0],
+        Move::Hint { check: 0, .. }
+    ));
+    assert_eq!(
+        p.on_turn(&StudentTurn::Question),
+        vec![Move::AnswerQuestion]
+    );
+    assert_eq!(
+        p.on_turn(&StudentTurn::Filler),
+        vec![Move::Nudge { question: None }]
+    );
+    assert_eq!(
+        p.on_turn(&StudentTurn::Negated),
+        vec![Move::AskCommit { check: 0 }]
+    );
+    assert_eq!((p.attempts, p.hints_used), (0, 1));
+    assert_eq!(p.current_check(), Some(0));
     assert_eq!(
         p.on_turn(&StudentTurn::Meta),
         vec![Move::PoseCheck { index: 0 }]
@@ -264,9 +288,75 @@ fn an_unsure_answer_to_a_guiding_question_is_helped_once_then_the_lesson_moves_o
     );
     assert_eq!(
         p.on_turn(&StudentTurn::Question),
+        vec![Move::AnswerQuestion, Move::AskGuiding { index: 1 }]
+    );
+    assert_eq!(
+        p.on_turn(&StudentTurn::Unsure),
         vec![Move::Encourage { index: 1 }]
     );
-    assert_eq!(p.on_turn(&said()), vec![Move::PoseCheck { index: 0 }]);
+    assert_eq!(
+        p.on_turn(&said()),
+        vec![Move::TakeUp, Move::AskGuiding { index: 2 }]
+    );
+}
+
+fn reply(current: Option<IdeaVerdict>, answered: Vec<usize>) -> StudentTurn {
+    StudentTurn::Replied {
+        misconception: None,
+        reading: TalkReading { current, answered },
+    }
+}
+
+#[test]
+fn a_reply_with_the_ideas_is_affirmed_and_questions_it_answered_are_skipped() {
+    // Questions 0 and 1 expect ideas; 2 is open.
+    let mut p = lesson().with_expects(vec![true, true, false]);
+    assert_eq!(
+        p.on_turn(&reply(None, vec![])),
+        vec![Move::TakeUp, Move::AskGuiding { index: 0 }]
+    );
+    // The reply to question 0 also says question 1's idea: both answered, the ideas are on
+    // the table, so the open question is skipped too and the checks begin.
+    assert_eq!(
+        p.on_turn(&reply(Some(IdeaVerdict::Right), vec![0, 1])),
+        vec![
+            Move::Affirm {
+                index: 0,
+                also: vec![1]
+            },
+            Move::PoseCheck { index: 0 }
+        ]
+    );
+    assert_eq!(p.asked, vec![0]);
+}
+
+#[test]
+fn a_missing_idea_gets_the_follow_up_once_then_the_idea_and_the_next_question() {
+    let mut p = lesson().with_expects(vec![true, true, false]);
+    p.on_turn(&reply(None, vec![]));
+    assert_eq!(
+        p.on_turn(&reply(Some(IdeaVerdict::Partial), vec![])),
+        vec![Move::FollowUp { index: 0 }]
+    );
+    assert_eq!(
+        p.on_turn(&reply(Some(IdeaVerdict::Wrong), vec![])),
+        vec![Move::Explain { index: 0 }, Move::AskGuiding { index: 1 }]
+    );
+    // A filler is given time, once, and costs nothing.
+    assert_eq!(
+        p.on_turn(&StudentTurn::Filler),
+        vec![Move::Nudge { question: Some(1) }]
+    );
+    assert_eq!(
+        p.on_turn(&reply(Some(IdeaVerdict::Right), vec![1])),
+        vec![
+            Move::Affirm {
+                index: 1,
+                also: vec![]
+            },
+            Move::PoseCheck { index: 0 }
+        ]
+    );
 }
 
 #[test]
