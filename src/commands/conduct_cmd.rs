@@ -21,15 +21,16 @@ pub struct ConductEval {
     pub conduct_pass_rate: f64,
     #[serde(flatten)]
     pub conduct: ConductReport,
-    /// On the held-out (test) misconception lines; `misconceptions_tune` is the split the rules
-    /// may be adjusted on.
+    /// On the held-out misconception lines; `misconceptions_seen` are the lines the rules were
+    /// written with.
     pub misconception_false_flag_rate: f64,
     pub misconceptions: BeliefScores,
-    pub misconceptions_tune: BeliefScores,
-    /// On the held-out (test) free-text answers.
+    pub misconceptions_seen: BeliefScores,
+    /// On the held-out free-text answers (`text_judge_seen`: the ones the rules were written
+    /// with).
     pub text_judge_accuracy: f64,
     pub text_judge: TextJudgeScores,
-    pub text_judge_tune: TextJudgeScores,
+    pub text_judge_seen: TextJudgeScores,
 }
 
 /// Runs the suite and the labelled sets.
@@ -44,8 +45,8 @@ pub fn run(env: &Env, json: bool) -> Result<(), EngineCmdError> {
     let in_force = crate::tutor::service::voice_override().unwrap_or(in_force);
     let report = conduct::run(&engine, &lib, in_force);
     engine.shutdown();
-    let misconceptions = judging::belief_scores(&lib, "test");
-    let text_judge = judging::text_judge_scores(&lib, "test");
+    let misconceptions = judging::belief_scores(&lib, true);
+    let text_judge = judging::text_judge_scores(&lib, true);
     let r = ConductEval {
         model: spec.path.display().to_string(),
         voice_level: in_force.as_u8(),
@@ -53,10 +54,10 @@ pub fn run(env: &Env, json: bool) -> Result<(), EngineCmdError> {
         conduct: report,
         misconception_false_flag_rate: misconceptions.misconception_false_flag_rate,
         misconceptions,
-        misconceptions_tune: judging::belief_scores(&lib, "tune"),
+        misconceptions_seen: judging::belief_scores(&lib, false),
         text_judge_accuracy: text_judge.text_judge_accuracy,
         text_judge,
-        text_judge_tune: judging::text_judge_scores(&lib, "tune"),
+        text_judge_seen: judging::text_judge_scores(&lib, false),
     };
     if json {
         println!(
@@ -77,20 +78,20 @@ pub fn run(env: &Env, json: bool) -> Result<(), EngineCmdError> {
         println!("  miss: {m}");
     }
     for (name, s) in [
-        ("test", &r.misconceptions),
-        ("tune", &r.misconceptions_tune),
+        ("held out", &r.misconceptions),
+        ("seen", &r.misconceptions_seen),
     ] {
         println!(
-            "misconceptions ({name})  false flags {:.3}  precision {:.3}  recall {:.3}  ({} lines)",
+            "misconceptions ({name:<8})  false flags {:.3}  precision {:.3}  recall {:.3}  ({} lines)",
             s.misconception_false_flag_rate, s.precision, s.recall, s.items
         );
         for e in &s.errors {
             println!("  {e}");
         }
     }
-    for (name, s) in [("test", &r.text_judge), ("tune", &r.text_judge_tune)] {
+    for (name, s) in [("held out", &r.text_judge), ("seen", &r.text_judge_seen)] {
         println!(
-            "text judge ({name})      accuracy {:.3}  wrong judged right {}  ({} answers)",
+            "text judge ({name:<8})      accuracy {:.3}  wrong judged right {}  ({} answers)",
             s.text_judge_accuracy, s.wrong_judged_right, s.items
         );
         for e in &s.errors {

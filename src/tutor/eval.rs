@@ -272,8 +272,8 @@ pub fn run_with(
     let (rule_items, rule_errors) = rule_grading(lib);
     let (judge_items, agree) = judge_agreement(backend, lib);
     let labelled = super::intent::labelled_accuracy(lib, Some(backend));
-    let beliefs = judging::belief_scores(lib, "test");
-    let texts = judging::text_judge_scores(lib, "test");
+    let beliefs = judging::belief_scores(lib, true);
+    let texts = judging::text_judge_scores(lib, true);
     EvalReport {
         model: model.to_string(),
         conversations: results.len(),

@@ -59,13 +59,24 @@ const YES_NO: &[&str] = &["yes", "no", "nope", "yeah", "yep", "nah"];
 
 /// The clauses of `line`: split at punctuation, at contrast words, and after a leading yes/no.
 pub fn clauses(line: &str) -> Vec<String> {
+    clauses_with(line, &[])
+}
+
+/// [`clauses`], also split at "and": each idea of a list is read with its own negation ("it
+/// doesn't lose water and photosynthesis gets slower").
+pub fn idea_clauses(line: &str) -> Vec<String> {
+    clauses_with(line, &["and"])
+}
+
+fn clauses_with(line: &str, more: &[&str]) -> Vec<String> {
     let mut out = Vec::new();
     for part in line.split(['.', ',', ';', '!', '?', ':', '\n']) {
         let mut cur: Vec<&str> = Vec::new();
         for w in part.split_whitespace() {
             let bare = w.to_lowercase();
             let after_yes_no = cur.len() == 1 && YES_NO.contains(&cur[0].to_lowercase().as_str());
-            if (CLAUSE_BREAKS.contains(&bare.as_str()) && !cur.is_empty()) || after_yes_no {
+            let breaks = CLAUSE_BREAKS.contains(&bare.as_str()) || more.contains(&bare.as_str());
+            if (breaks && !cur.is_empty()) || after_yes_no {
                 out.push(cur.join(" "));
                 cur.clear();
             }
@@ -80,7 +91,7 @@ pub fn clauses(line: &str) -> Vec<String> {
 
 /// Whether `clause` says `alternative` with the same polarity (`Some(true)`), says it negated
 /// (`Some(false)`), or does not say it (`None`).
-fn says(clause: &str, alternative: &str) -> Option<bool> {
+fn says(clause: &str, line: &str, alternative: &str) -> Option<bool> {
     let cw = words(clause);
     let stems: Vec<String> = cw.iter().map(|w| stem(w)).collect();
     let alt_words = words(alternative);
@@ -93,11 +104,14 @@ fn says(clause: &str, alternative: &str) -> Option<bool> {
         .then(|| number::read_one(alternative, "en").ok())
         .flatten()
     {
-        // A number idea: any number of the same value in the clause ("half" says 1/2).
-        let prepared = number::prepare(clause, "en");
-        number::candidates(&prepared, "en")
-            .iter()
-            .any(|c| (c.value - key.value).abs() < 1e-9 * key.value.abs().max(1.0))
+        // A number idea: a number of the same value in the clause ("half" says 1/2), and no
+        // other number in the reply ("4, 5 and 6" does not say 6).
+        let read = |t: &str| number::candidates(&number::prepare(t, "en"), "en");
+        let same = |v: f64| (v - key.value).abs() < 1e-9 * key.value.abs().max(1.0);
+        read(clause).iter().any(|c| same(c.value)) && read(line).iter().all(|c| same(c.value))
+    } else if alt_words.iter().all(|w| is_negator(w)) {
+        // "no" alone: said by a clause that is just "no".
+        !alt_words.is_empty() && cw == alt_words
     } else {
         let needed: Vec<String> = alt_words
             .iter()
@@ -111,14 +125,14 @@ fn says(clause: &str, alternative: &str) -> Option<bool> {
 
 /// What `line` does with each idea (each a list of alternative wordings).
 pub fn read(ideas: &[Vec<String>], line: &str) -> Vec<IdeaState> {
-    let cls = clauses(line);
+    let cls = idea_clauses(line);
     ideas
         .iter()
         .map(|alts| {
             let mut denied = false;
             for c in &cls {
                 for a in alts {
-                    match says(c, a) {
+                    match says(c, line, a) {
                         Some(true) => return IdeaState::Said,
                         Some(false) => denied = true,
                         None => {}
@@ -152,6 +166,68 @@ pub fn verdict(states: &[IdeaState]) -> IdeaVerdict {
 /// `line` judged against `ideas`.
 pub fn judge(ideas: &[Vec<String>], line: &str) -> IdeaVerdict {
     verdict(&read(ideas, line))
+}
+
+/// The two sides of an equation or a "turns into" statement: `(before, after)`, with
+/// conditions written on the arrow ("--(light)-->") left out of both.
+pub fn sides(text: &str) -> Option<(String, String)> {
+    let t = text.to_lowercase();
+    let arrows = [
+        "-->",
+        "->",
+        "→",
+        "=>",
+        "=",
+        " makes ",
+        " gives ",
+        " produces ",
+        " turns into ",
+    ];
+    let (at, len) = arrows
+        .iter()
+        .filter_map(|a| t.find(a).map(|i| (i, a.len())))
+        .min_by_key(|(i, _)| *i)?;
+    let strip = |s: &str| {
+        let mut out = String::new();
+        let mut depth = 0;
+        for c in s.chars() {
+            match c {
+                '(' | '[' => depth += 1,
+                ')' | ']' => depth = (depth - 1).max(0),
+                c if depth == 0 => out.push(c),
+                _ => {}
+            }
+        }
+        out.trim_matches(|c: char| c == '-' || c == '>' || c.is_whitespace())
+            .to_string()
+    };
+    Some((strip(&t[..at]), strip(&t[at + len..])))
+}
+
+/// `line` judged against `ideas` where `model` (the teacher's model answer) is an equation:
+/// an idea the model puts on one side and the line only on the other is denied ("oxygen +
+/// water → glucose + carbon dioxide" has every word and every side wrong).
+pub fn judge_sided(ideas: &[Vec<String>], line: &str, model: &str) -> IdeaVerdict {
+    let mut states = read(ideas, line);
+    if let (Some((ml, mr)), Some((sl, sr))) = (sides(model), sides(line)) {
+        let (ml, mr, sl, sr) = (
+            read(ideas, &ml),
+            read(ideas, &mr),
+            read(ideas, &sl),
+            read(ideas, &sr),
+        );
+        let said = |v: &[IdeaState], i: usize| v[i] == IdeaState::Said;
+        for (i, s) in states.iter_mut().enumerate() {
+            let model_left = said(&ml, i) && !said(&mr, i);
+            let model_right = said(&mr, i) && !said(&ml, i);
+            let line_left = said(&sl, i) && !said(&sr, i);
+            let line_right = said(&sr, i) && !said(&sl, i);
+            if (model_left && line_right) || (model_right && line_left) {
+                *s = IdeaState::Denied;
+            }
+        }
+    }
+    verdict(&states)
 }
 
 /// The student's own words as the tutor quotes them back: the line without a leading "I
@@ -251,6 +327,36 @@ mod tests {
             judge(&three, "how many parts, they are not equal, cut up"),
             IdeaVerdict::Wrong
         );
+    }
+
+    #[test]
+    fn an_equation_with_its_sides_swapped_is_wrong() {
+        let ideas = ideas(&["carbon dioxide | co2", "water", "glucose | sugar", "oxygen"]);
+        let model = "carbon dioxide + water → glucose + oxygen, using light energy";
+        assert_eq!(
+            judge_sided(&ideas, "co2 + water --(light)--> sugar + oxygen", model),
+            IdeaVerdict::Right
+        );
+        assert_eq!(
+            judge_sided(&ideas, "oxygen + water -> glucose + carbon dioxide", model),
+            IdeaVerdict::Wrong
+        );
+        // Not an equation: the words alone decide.
+        assert_eq!(
+            judge_sided(
+                &ideas,
+                "it takes in carbon dioxide and water and makes glucose and oxygen",
+                model
+            ),
+            IdeaVerdict::Right
+        );
+    }
+
+    #[test]
+    fn a_number_idea_is_not_said_among_other_numbers() {
+        let six = ideas(&["6"]);
+        assert_eq!(read(&six, "six of them"), vec![IdeaState::Said]);
+        assert_eq!(read(&six, "4, 5 and 6"), vec![IdeaState::Missing]);
     }
 
     #[test]

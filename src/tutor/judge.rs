@@ -66,11 +66,13 @@ pub fn by_ideas(concept: &Concept, check: &Check, answer: &str) -> Option<TextVe
     if check.ideas.is_empty() {
         return None;
     }
-    Some(match super::ideas::judge(&check.ideas, answer) {
-        IdeaVerdict::Right => TextVerdict::Correct,
-        IdeaVerdict::Partial => TextVerdict::Partial,
-        IdeaVerdict::Wrong => TextVerdict::Incorrect,
-    })
+    Some(
+        match super::ideas::judge_sided(&check.ideas, answer, &check.answer) {
+            IdeaVerdict::Right => TextVerdict::Correct,
+            IdeaVerdict::Partial => TextVerdict::Partial,
+            IdeaVerdict::Wrong => TextVerdict::Incorrect,
+        },
+    )
 }
 
 /// Judges a free-text answer; `None` when the model fails (the student then rates themselves).

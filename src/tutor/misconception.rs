@@ -65,6 +65,12 @@ const OPPOSITES: &[(&str, &str)] = &[
     ("equal", "different"),
     ("gain", "lose"),
     ("up", "down"),
+    ("smaller", "same"),
+    ("bigger", "same"),
+    ("change", "same"),
+    ("change", "keep"),
+    ("numerator", "denominator"),
+    ("top", "bottom"),
 ];
 
 const MINOR: &[&str] = &[
@@ -103,15 +109,39 @@ fn flips(belief: &[String], student: &[String]) -> usize {
 /// Whether the line puts the idea at a distance (reports it, calls it wrong) or asks about it.
 fn distanced(line: &str) -> bool {
     let l = words(line).join(" ");
-    // "is a bigger denominator a bigger fraction?" asks; "maybe any two pieces are halves?"
-    // still says it, tentatively.
-    let asks = l.split(' ').next().is_some_and(|w| {
-        [
-            "is", "are", "does", "do", "can", "what", "why", "how", "which", "will", "would",
-            "should", "could", "isnt", "arent", "doesnt",
+    // "is a bigger denominator a bigger fraction?" and "for A and B do you add them?" ask;
+    // "maybe any two pieces are halves?" still says it, tentatively.
+    let hedged = [
+        "maybe",
+        "i think",
+        "i guess",
+        "probably",
+        "perhaps",
+        "i believe",
+        "so i",
+    ]
+    .iter()
+    .any(|h| format!(" {l} ").contains(&format!(" {h} ")));
+    let inverted = line.trim_end().ends_with('?')
+        && !hedged
+        && [
+            " do you ",
+            " does ",
+            " is it ",
+            " are they ",
+            " can you ",
+            " should ",
         ]
-        .contains(&w)
-    });
+        .iter()
+        .any(|p| format!(" {l} ").contains(p));
+    let asks = inverted
+        || l.split(' ').next().is_some_and(|w| {
+            [
+                "is", "are", "does", "do", "can", "what", "why", "how", "which", "will", "would",
+                "should", "could", "isnt", "arent", "doesnt",
+            ]
+            .contains(&w)
+        });
     asks || DISTANCING
         .iter()
         .any(|p| format!(" {l} ").contains(&format!(" {p} ")))
@@ -122,6 +152,13 @@ fn distanced(line: &str) -> bool {
 /// belief's content words the line says, or 0 when a clause of the line that speaks to a clause
 /// of the belief says it the other way round (an odd number of negations and opposites).
 pub fn holds(belief: &str, line: &str) -> f64 {
+    holds_beside(belief, line, &[])
+}
+
+/// [`holds`], where `correct` are the stems of the concept's right answers and expected ideas:
+/// a clause that puts one of them in the belief's place ("the oxygen comes from water" for
+/// "the oxygen comes from carbon dioxide") states the right idea, not the belief.
+pub fn holds_beside(belief: &str, line: &str, correct: &[String]) -> f64 {
     if distanced(line) {
         return 0.0;
     }
@@ -138,11 +175,12 @@ pub fn holds(belief: &str, line: &str) -> f64 {
     let mut all: Vec<String> = Vec::new();
     for bc in clauses(belief) {
         let (bt, bneg) = clause_terms(&bc);
+        // The student clauses that speak most to this clause of the belief must say it the
+        // same way round.
+        let hits = |st: &[String]| bt.iter().filter(|w| st.contains(w)).count();
+        let most = student.iter().map(|(st, _)| hits(st)).max().unwrap_or(0);
         for (st, sneg) in &student {
-            if !bt.iter().any(|w| st.contains(w)) {
-                continue;
-            }
-            if (sneg + flips(&bt, st)) % 2 != bneg % 2 {
+            if most > 0 && hits(st) == most && (sneg + flips(&bt, st)) % 2 != bneg % 2 {
                 return 0.0;
             }
         }
@@ -153,27 +191,84 @@ pub fn holds(belief: &str, line: &str) -> f64 {
     if all.is_empty() {
         return 0.0;
     }
-    let said: Vec<&String> = student.iter().flat_map(|(t, _)| t).collect();
-    all.iter().filter(|w| said.contains(w)).count() as f64 / all.len() as f64
+    // One clause must say the belief, and say little else: a student who explains the right
+    // idea uses the belief's words among many others ("the denominator is the total number of
+    // parts and the numerator is how many we have").
+    let mut hits: Vec<&String> = Vec::new();
+    for (st, _) in &student {
+        let extras: Vec<&String> = st.iter().filter(|w| !all.contains(w)).collect();
+        if extras.iter().any(|w| correct.contains(w)) && st.iter().any(|w| all.contains(w)) {
+            return 0.0;
+        }
+        if extras.len() <= 2 {
+            hits.extend(all.iter().filter(|w| st.contains(w)));
+        }
+    }
+    hits.sort();
+    hits.dedup();
+    // Letters and numbers alone ("P(not A) is 1/P(A)") are too little to go on.
+    let words = hits
+        .iter()
+        .filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 3)
+        .count();
+    if words < 2 {
+        return 0.0;
+    }
+    hits.len() as f64 / all.len() as f64
+}
+
+/// The rule score from which a line holds a belief (tuned on the `tune` split of
+/// `eval/misconceptions.toml` only).
+const THRESHOLD: f64 = 0.6;
+
+/// The stems of the concept's right answers and expected ideas (single words only).
+fn correct_terms(concept: &Concept) -> Vec<String> {
+    let mut texts: Vec<&str> = Vec::new();
+    for k in &concept.checks {
+        texts.push(&k.answer);
+        texts.extend(k.accept.iter().map(String::as_str));
+        texts.extend(k.ideas.iter().flatten().map(String::as_str));
+    }
+    for q in &concept.questions {
+        texts.extend(q.expect.iter().flatten().map(String::as_str));
+    }
+    let mut out: Vec<String> = texts
+        .iter()
+        .flat_map(|t| clause_terms(t).0)
+        .filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 3)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// Rule score of each misconception for `line`.
 pub fn scores(concept: &Concept, line: &str) -> Vec<f64> {
+    let correct = correct_terms(concept);
     concept
         .misconceptions
         .iter()
-        .map(|m| holds(&m.belief, line))
+        .map(|m| {
+            // A belief's own words are never evidence of the right idea.
+            let (own, _) = clause_terms(&m.belief);
+            let beside: Vec<String> = correct
+                .iter()
+                .filter(|w| !own.contains(w))
+                .cloned()
+                .collect();
+            holds_beside(&m.belief, line, &beside)
+        })
         .collect()
 }
 
-/// The misconception `line` expresses, if any. A score ≥ 0.6 matches by rule; 0.34–0.6 asks
-/// the model (only when one is passed in).
+/// The misconception `line` expresses, if any. A score ≥ [`THRESHOLD`] matches by rule;
+/// 0.34 up to it asks the model (only when one is passed in).
 pub fn find(concept: &Concept, line: &str, backend: Option<&dyn ChatBackend>) -> Option<usize> {
     let (i, s) = scores(concept, line)
         .into_iter()
         .enumerate()
         .max_by(|a, b| a.1.total_cmp(&b.1))?;
-    if s >= 0.6 {
+    if s >= THRESHOLD {
         return Some(i);
     }
     if s >= 0.34 {
@@ -236,12 +331,12 @@ mod tests {
     fn the_correct_idea_in_the_beliefs_own_words_is_not_the_belief() {
         assert_eq!(holds("Gases have no mass.", "gases have mass"), 0.0);
         assert_eq!(holds("Gases have no mass.", "gases do have mass"), 0.0);
-        assert!(holds("Gases have no mass.", "i think gases have no mass") >= 0.6);
+        assert!(holds("Gases have no mass.", "i think gases have no mass") >= 0.7);
         assert!(
             holds(
                 "A fraction is two separate numbers, not one amount.",
                 "a fraction is just two separate numbers"
-            ) >= 0.6
+            ) >= 0.7
         );
         assert_eq!(
             holds(
