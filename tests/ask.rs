@@ -64,11 +64,13 @@ fn answers_from_bundled_material_with_sources() {
     assert!(out.starts_with("From your course material:"), "{out}");
     assert!(out.contains("(source: "), "{out}");
     assert!(out.to_lowercase().contains("denominator"), "{out}");
-    // Every quoted line is the teacher's text, word for word.
+    // Every quoted line is the teacher's text, word for word: the material, a concept's notes
+    // or the glossary (both in the course file).
     let material = squash(include_str!("../curricula/material/fractions.md"));
     let glossary = squash(include_str!("../curricula/fractions.toml"));
     for line in answer_lines(&out) {
         let found = material.contains(&line)
+            || glossary.contains(&line)
             || line
                 .split_once(": ")
                 .is_some_and(|(_, def)| glossary.contains(def));

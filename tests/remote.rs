@@ -366,16 +366,16 @@ fn tutor_cmd(home: &Path) -> Command {
     c
 }
 
+/// The student's lines: the warm-up reply already answers the first guiding question, the next
+/// two answer theirs, then the three checks are answered right (then the lesson is over, and
+/// any line left is not read).
 const SCRIPT: &[&str] = &[
     "heads or tails",
-    "six numbers",
-    "three of them",
+    "5 and 6",
+    "make a list",
     "6",
     "3",
     "heads, tails",
-    "?",
-    "?",
-    "?",
     "?",
     "?",
     "?",

@@ -167,9 +167,10 @@ fn a_student_session_in_tmux() {
     // The concept's picture (bundled), in half blocks with its words.
     t.wait_for("Picture: Two bars of the same length.", 10);
     t.wait_idle(60);
-    // Talk until the first check; stop one streaming reply with Esc on the way.
+    // Talk until the first check (the two guiding questions' ideas, then the checks); stop one
+    // streaming reply with Esc on the way.
     let mut stopped = false;
-    for line in ["sharing things", "equal slices", "okay"] {
+    for line in ["sharing things", "half each", "the pieces must be equal"] {
         t.type_line(line);
         if !stopped {
             let deadline = Instant::now() + Duration::from_secs(20);

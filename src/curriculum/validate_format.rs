@@ -374,13 +374,20 @@ fn names_answer(k: &Check, text: &str) -> Option<String> {
         CheckKind::Choice => k.correct_choices(),
         _ => Vec::new(),
     };
-    let prepared = number::prepare(text, &k.language);
-    let found = number::candidates(&prepared, &k.language);
+    let values = |t: &str| number::candidates(&number::prepare(t, &k.language), &k.language);
+    let found = values(text);
+    let asked = values(&k.prompt);
+    let same = |a: f64, b: f64| (a - b).abs() < 1e-9 * b.abs().max(1.0);
     numbers.into_iter().find_map(|a| {
         let key = number::read_one(a, &k.language).ok()?;
+        // "Which are equal to one half?": the value is the question's own, only the form is
+        // the answer (that form is still caught above).
+        if asked.iter().any(|c| same(c.value, key.value)) {
+            return None;
+        }
         found
             .iter()
-            .any(|c| !c.negated && (c.value - key.value).abs() < 1e-9 * key.value.abs().max(1.0))
+            .any(|c| !c.negated && same(c.value, key.value))
             .then(|| a.to_string())
     })
 }

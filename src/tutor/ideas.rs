@@ -91,7 +91,7 @@ fn clauses_with(line: &str, more: &[&str]) -> Vec<String> {
 
 /// Whether `clause` says `alternative` with the same polarity (`Some(true)`), says it negated
 /// (`Some(false)`), or does not say it (`None`).
-fn says(clause: &str, line: &str, alternative: &str) -> Option<bool> {
+fn says(clause: &str, stray_numbers: bool, alternative: &str) -> Option<bool> {
     let cw = words(clause);
     let stems: Vec<String> = cw.iter().map(|w| stem(w)).collect();
     let alt_words = words(alternative);
@@ -105,10 +105,9 @@ fn says(clause: &str, line: &str, alternative: &str) -> Option<bool> {
         .flatten()
     {
         // A number idea: a number of the same value in the clause ("half" says 1/2), and no
-        // other number in the reply ("4, 5 and 6" does not say 6).
-        let read = |t: &str| number::candidates(&number::prepare(t, "en"), "en");
+        // number in the reply that no idea expects ("4, 5 and 6" does not say 5 and 6).
         let same = |v: f64| (v - key.value).abs() < 1e-9 * key.value.abs().max(1.0);
-        read(clause).iter().any(|c| same(c.value)) && read(line).iter().all(|c| same(c.value))
+        !stray_numbers && numbers_in(clause).iter().any(|v| same(*v))
     } else if alt_words.iter().all(|w| is_negator(w)) {
         // "no" alone: said by a clause that is just "no".
         !alt_words.is_empty() && cw == alt_words
@@ -123,16 +122,35 @@ fn says(clause: &str, line: &str, alternative: &str) -> Option<bool> {
     found.then_some(clause_neg % 2 == alt_neg % 2)
 }
 
+/// The values of the numbers written in `text` (digits, fractions, number words).
+fn numbers_in(text: &str) -> Vec<f64> {
+    number::candidates(&number::prepare(text, "en"), "en")
+        .iter()
+        .map(|c| c.value)
+        .collect()
+}
+
 /// What `line` does with each idea (each a list of alternative wordings).
 pub fn read(ideas: &[Vec<String>], line: &str) -> Vec<IdeaState> {
     let cls = idea_clauses(line);
+    let expected: Vec<f64> = ideas
+        .iter()
+        .flatten()
+        .filter(|a| !a.chars().any(char::is_alphabetic))
+        .filter_map(|a| number::read_one(a, "en").ok().map(|c| c.value))
+        .collect();
+    let stray = numbers_in(line).iter().any(|v| {
+        !expected
+            .iter()
+            .any(|e| (v - e).abs() < 1e-9 * e.abs().max(1.0))
+    });
     ideas
         .iter()
         .map(|alts| {
             let mut denied = false;
             for c in &cls {
                 for a in alts {
-                    match says(c, line, a) {
+                    match says(c, stray, a) {
                         Some(true) => return IdeaState::Said,
                         Some(false) => denied = true,
                         None => {}
@@ -353,10 +371,13 @@ mod tests {
     }
 
     #[test]
-    fn a_number_idea_is_not_said_among_other_numbers() {
+    fn a_number_idea_is_not_said_among_numbers_no_idea_expects() {
         let six = ideas(&["6"]);
         assert_eq!(read(&six, "six of them"), vec![IdeaState::Said]);
         assert_eq!(read(&six, "4, 5 and 6"), vec![IdeaState::Missing]);
+        let five_six = ideas(&["5", "6"]);
+        assert_eq!(judge(&five_six, "5 and 6"), IdeaVerdict::Right);
+        assert_eq!(judge(&five_six, "4, 5 and 6"), IdeaVerdict::Wrong);
     }
 
     #[test]
