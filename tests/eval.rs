@@ -123,6 +123,9 @@ fn the_report_has_every_key_with_the_labelled_intent_and_misconception_scores() 
         "judge_agreement",
         "rule_grading_accuracy",
         "reply_latency_p95_ms",
+        "misconception_false_flag_rate",
+        "text_judge_accuracy",
+        "text_judge_wrong_judged_right",
     ] {
         assert!(
             json.get(key).is_some_and(|v| !v.is_null()),
@@ -268,4 +271,47 @@ fn doctor_shows_the_voice_level_measured_or_set_by_the_teacher() {
         out.contains("voice:     level 0") && out.contains("[tutor] voice_level"),
         "{out}"
     );
+}
+
+/// The lesson-conduct suite through `tutor eval --conduct --json`, with the real model at the
+/// voice level a fresh home has for it (the default): every scripted turn gets its behaviour,
+/// 150+ turns over the three courses; the report carries the labelled reading sets' figures.
+#[test]
+fn the_lesson_conduct_suite_passes_through_the_binary() {
+    let home = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tutor"))
+        .args(["eval", "--conduct", "--json", "--model"])
+        .arg(common::model_path())
+        .env("TUTOR_HOME", home.path())
+        .env_remove("TUTOR_VOICE")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(r["voice_level"], 0, "the default model speaks at level 0");
+    let turns = r["turns"].as_u64().unwrap();
+    assert!(turns >= 150, "{turns} turns");
+    for course in ["fractions", "photosynthesis", "probability"] {
+        let n = r["turns_per_course"][course].as_u64().unwrap_or(0);
+        assert!(n >= 50, "{course}: {n} turns");
+    }
+    assert_eq!(
+        r["conduct_pass_rate"].as_f64(),
+        Some(1.0),
+        "misses:\n{}",
+        r["misses"]
+    );
+    for key in [
+        "misconception_false_flag_rate",
+        "text_judge_accuracy",
+        "misconceptions",
+        "text_judge",
+    ] {
+        assert!(r.get(key).is_some_and(|v| !v.is_null()), "{key} in {r}");
+    }
 }

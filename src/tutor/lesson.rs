@@ -85,6 +85,9 @@ pub struct Lesson {
     material: Option<material::LessonMaterial>,
     /// The student's last line, quoted back in their own words.
     last_line: Option<String>,
+    /// Per guiding question, which of its expected ideas the student has said so far (a reply
+    /// to a follow-up adds to what the first reply said).
+    ideas_said: Vec<Vec<bool>>,
     /// The answer to the question the student just asked.
     question_answer: Option<String>,
     conversation: Conversation,
@@ -135,6 +138,11 @@ impl Lesson {
                 })
                 .collect(),
         );
+        let ideas_said = concept
+            .questions
+            .iter()
+            .map(|q| vec![false; q.expect.len()])
+            .collect();
         let guard = Guard::new(&concept.checks);
         let all = Guard::new(&concept.checks);
         let system = prompt::system(&course, &concept, &|s| all.redact(s));
@@ -148,6 +156,7 @@ impl Lesson {
             model_judge: false,
             material: None,
             last_line: None,
+            ideas_said,
             question_answer: None,
             conversation: Conversation::new(system),
             student_words: Vec::new(),

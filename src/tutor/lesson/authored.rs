@@ -88,7 +88,7 @@ pub fn text(concept: &Concept, mv: &Move, said: &Said<'_>) -> String {
             for j in also {
                 match explain(*j) {
                     Some(e) => {
-                        t.push_str(&format!(" You have also answered my next question: {e}"))
+                        t.push_str(&format!(" You have also answered my next question. {e}"))
                     }
                     None => t.push_str(" You have also answered my next question."),
                 }
@@ -174,9 +174,17 @@ pub fn text(concept: &Concept, mv: &Move, said: &Said<'_>) -> String {
                 ),
             }
         }
-        Move::AskCommit { .. } => {
-            "Ruling one out is a good way to think. Which one do you think it is, and why?"
-                .to_string()
+        Move::AskCommit { check } => {
+            let picks = concept
+                .checks
+                .get(*check)
+                .is_some_and(|c| c.kind.has_options());
+            if picks {
+                "Ruling one out is a good way to think. Which one do you think it is, and why?"
+            } else {
+                "Ruling an answer out is a good start. What do you think it is, and why?"
+            }
+            .to_string()
         }
         Move::AnswerQuestion => said
             .answer

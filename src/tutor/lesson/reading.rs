@@ -6,7 +6,7 @@
 //! decide the next move. Free-text answers are judged on the teacher's ideas first.
 
 use super::super::feedback;
-use super::super::ideas::{self, IdeaVerdict};
+use super::super::ideas::{self, IdeaState, IdeaVerdict};
 use super::super::intent::{self, Context, Intent};
 use super::super::judge::{self, TextVerdict};
 use super::super::misconception;
@@ -151,23 +151,40 @@ impl Lesson {
         }
     }
 
-    /// How a talk-stage reply measures up against every guiding question's expected ideas.
-    pub(super) fn read_talk(&self, line: &str) -> TalkReading {
-        let qs = &self.concept.questions;
-        let answered = qs
-            .iter()
-            .enumerate()
-            .filter(|(_, q)| {
-                !q.expect.is_empty() && ideas::judge(&q.expect, line) == IdeaVerdict::Right
-            })
-            .map(|(i, _)| i)
-            .collect();
-        let current = self
-            .policy
-            .current_question()
-            .and_then(|i| qs.get(i))
-            .filter(|q| !q.expect.is_empty())
-            .map(|q| ideas::judge(&q.expect, line));
+    /// How a talk-stage reply measures up against every guiding question's expected ideas,
+    /// together with what the student said before (a follow-up's reply completes the first).
+    pub(super) fn read_talk(&mut self, line: &str) -> TalkReading {
+        let current_q = self.policy.current_question();
+        let mut answered = Vec::new();
+        let mut current = None;
+        for (i, q) in self.concept.questions.iter().enumerate() {
+            if q.expect.is_empty() {
+                continue;
+            }
+            let states = ideas::read(&q.expect, line);
+            let said = &mut self.ideas_said[i];
+            let merged: Vec<IdeaState> = states
+                .iter()
+                .zip(said.iter_mut())
+                .map(|(s, before)| match s {
+                    IdeaState::Said => {
+                        *before = true;
+                        IdeaState::Said
+                    }
+                    IdeaState::Denied => IdeaState::Denied,
+                    IdeaState::Missing if *before => IdeaState::Said,
+                    IdeaState::Missing => IdeaState::Missing,
+                })
+                .collect();
+            let verdict = ideas::verdict(&merged);
+            // A question counts as answered by this line only if the line said some of it.
+            if verdict == IdeaVerdict::Right && states.contains(&IdeaState::Said) {
+                answered.push(i);
+            }
+            if Some(i) == current_q {
+                current = Some(verdict);
+            }
+        }
         TalkReading { current, answered }
     }
 
@@ -189,6 +206,12 @@ impl Lesson {
             };
         if asks {
             intent_read.intent = Intent::Question;
+        } else if intent_read.intent == Intent::Question
+            && line.split_whitespace().count() <= 4
+            && !line.contains("mean")
+        {
+            // "oxygen?" offers an answer, tentatively.
+            intent_read.intent = Intent::Attempt;
         }
         let says_something = !asks
             && (reading.current.is_some_and(|v| v != IdeaVerdict::Wrong)

@@ -39,9 +39,10 @@ pub fn summary(
             1 => " One was left unanswered.".to_string(),
             n => format!(" {n} were left unanswered."),
         };
+        let n = posed.len();
+        let checks = if n == 1 { "check" } else { "checks" };
         format!(
-            "Lesson summary: {title} You answered {right} of {} checks correctly.{unanswered}",
-            posed.len()
+            "Lesson summary: {title} You answered {right} of {n} {checks} correctly.{unanswered}"
         )
     };
     let review: Vec<String> = posed
