@@ -22,14 +22,13 @@ impl Lesson {
         self.material = Some(LessonMaterial { index, entry });
     }
 
-    /// The concept's checks whose answers are still to be withheld: the one on screen and those
-    /// still to come.
-    pub fn pending_checks(&self) -> Vec<&Check> {
-        self.concept
-            .checks
-            .iter()
+    /// The check on screen whose answer is withheld from answers, if any. (In the talk before
+    /// the checks a question is answered in full: the concept is what is being taught.)
+    pub fn pending_check(&self) -> Option<&Check> {
+        self.policy
+            .current_check()
+            .and_then(|i| self.concept.checks.get(i))
             .filter(|c| self.guard.is_pending(&c.id))
-            .collect()
     }
 
     /// The answer to `question` from the course, as shown to the student (sources included).
@@ -46,7 +45,7 @@ impl Lesson {
             }
         }
         let voice = self.voice as u8;
-        let pending: Vec<Check> = self.pending_checks().into_iter().cloned().collect();
+        let pending: Vec<Check> = self.pending_check().cloned().into_iter().collect();
         let pending: Vec<&Check> = pending.iter().collect();
         let backend = (voice >= ask::answer::MODEL_VOICE).then_some(backend);
         let Some(m) = self.material.as_mut() else {
