@@ -79,6 +79,7 @@ fn check_fields(k: &Check, sink: &mut Sink<'_>) {
     }
     only(sink, "blanks", kind == CheckKind::Cloze, "cloze");
     only(sink, "items", kind == CheckKind::Ordering, "ordering");
+    only(sink, "ideas", kind == CheckKind::Text, "text");
     only(
         sink,
         "forgive",
