@@ -68,6 +68,8 @@ pub struct ConductReport {
 struct Observed {
     moves: Vec<String>,
     tutor_text: String,
+    /// The first two words of the tutor's first spoken reply this turn.
+    opener: Option<String>,
     posed: Vec<String>,
     graded: Option<bool>,
     attempt: bool,
@@ -153,6 +155,10 @@ fn observe(lesson: &mut Lesson, line: &str, backend: &dyn ChatBackend) -> Observ
     for ev in events {
         match ev {
             LessonEvent::TutorEnd { mv, text } => {
+                if o.opener.is_none() {
+                    let words: Vec<&str> = text.split_whitespace().take(2).collect();
+                    o.opener = Some(words.join(" ").to_lowercase());
+                }
                 o.moves.push(mv);
                 o.tutor_text.push_str(&text);
                 o.tutor_text.push('\n');
@@ -219,6 +225,7 @@ pub fn run(backend: &dyn ChatBackend, lib: &Library, voice: VoiceLevel) -> Condu
         } else {
             lesson.begin(backend, &mut |ev| opening.push(ev));
         }
+        let mut openers: Vec<Option<String>> = Vec::new();
         for (n, t) in s.turn.iter().enumerate() {
             r.turns += 1;
             *r.turns_per_course.entry(s.course.clone()).or_default() += 1;
@@ -226,6 +233,18 @@ pub fn run(backend: &dyn ChatBackend, lib: &Library, voice: VoiceLevel) -> Condu
             let mut misses: Vec<String> =
                 t.expect.iter().filter_map(|w| o.miss(w, &t.say)).collect();
             misses.extend(o.flaws());
+            // Three replies in a row that open with the same words read like a machine.
+            openers.push(o.opener.clone());
+            if let [a, b, c] = &openers[openers.len().saturating_sub(3)..]
+                && a.is_some()
+                && a == b
+                && b == c
+            {
+                misses.push(format!(
+                    "three replies in a row open with {:?}",
+                    a.as_deref().unwrap_or("")
+                ));
+            }
             if misses.is_empty() {
                 r.passed += 1;
             } else {

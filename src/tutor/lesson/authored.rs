@@ -125,13 +125,20 @@ pub fn text(concept: &Concept, mv: &Move, said: &Said<'_>) -> String {
             "Take your time. Type your answer when you're ready, or ask for a hint.".to_string()
         }
         Move::Hint { check, rung } => {
+            let ladder = concept.checks.get(*check).map_or(0, |c| c.hints.len());
             let hint = concept
                 .checks
                 .get(*check)
                 .and_then(|c| c.hints.get(*rung))
                 .cloned()
                 .unwrap_or_else(|| "Read the question again slowly: what is it asking for?".into());
-            format!("Here's a hint: {hint}")
+            // Each rung opens differently, so a climb does not read like a machine.
+            let opener = match *rung {
+                0 => "Here's a hint:",
+                r if r + 1 == ladder => "Last hint:",
+                _ => "Another hint:",
+            };
+            format!("{opener} {hint}")
         }
         Move::LastHint { check } => {
             let last = concept
