@@ -68,6 +68,12 @@ pub fn idea_clauses(line: &str) -> Vec<String> {
     clauses_with(line, &["and"])
 }
 
+/// [`clauses`], also split at "or": a consequence ("…equal or it won't work") does not carry
+/// its negation into the statement before it (for reading beliefs).
+pub fn belief_clauses(line: &str) -> Vec<String> {
+    clauses_with(line, &["or"])
+}
+
 fn clauses_with(line: &str, more: &[&str]) -> Vec<String> {
     let mut out = Vec::new();
     for part in line.split(['.', ',', ';', '!', '?', ':', '\n']) {

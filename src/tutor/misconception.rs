@@ -7,7 +7,7 @@
 //! nothing. Word overlap decides; the model (a yes/no grammar on the auxiliary cache slot) is only
 //! asked in the uncertain middle band, and only when the lesson passes it in.
 
-use super::ideas::{clauses, is_negator};
+use super::ideas::{belief_clauses as clauses, is_negator};
 use super::judge;
 use crate::ask::text::{stem, words};
 use crate::curriculum::Concept;
@@ -330,6 +330,14 @@ mod tests {
     #[test]
     fn the_correct_idea_in_the_beliefs_own_words_is_not_the_belief() {
         assert_eq!(holds("Gases have no mass.", "gases have mass"), 0.0);
+        // The negation of a consequence ("or it won't work") is not the belief's "not".
+        assert_eq!(
+            holds(
+                "The jumps on a number line do not need to be equal.",
+                "the jumps on the number line need to be equal or it wont work"
+            ),
+            0.0
+        );
         assert_eq!(holds("Gases have no mass.", "gases do have mass"), 0.0);
         assert!(holds("Gases have no mass.", "i think gases have no mass") >= 0.7);
         assert!(
