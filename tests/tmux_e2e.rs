@@ -500,20 +500,7 @@ fn saved_transcript(home: &Path) -> Vec<(String, String)> {
 /// line for line, in the saved transcripts.
 #[test]
 fn the_tui_and_plain_mode_give_the_same_lesson() {
-    let lib = tutor::curriculum::library::Library::load(None, &[]);
-    let (_, check) = lib
-        .get("fractions")
-        .unwrap()
-        .course
-        .check("wf-equal-parts")
-        .unwrap();
-    let shown = check.for_student("1");
-    let right = shown
-        .choices
-        .iter()
-        .position(|c| *c == shown.answer)
-        .unwrap();
-    let right = tutor::curriculum::grade::choice_letter(right).to_string();
+    let right = common::right_letter("fractions", "wf-equal-parts", "1").to_string();
     let not_right = format!("It's not {right}, right?");
     let lines = [
         "I know a pizza can be cut into slices",

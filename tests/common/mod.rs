@@ -95,3 +95,22 @@ pub fn engine() -> Engine {
 pub fn forget_loaded(e: &mut Engine) {
     e.guard.loaded = None;
 }
+
+/// The letter a bundled check's right choice has for `student` (choices are shuffled per
+/// student: the first profile of a fresh home is "1").
+pub fn right_letter(course: &str, check_id: &str, student: &str) -> char {
+    let lib = tutor::curriculum::library::Library::load(None, &[]);
+    let (_, check) = lib
+        .get(course)
+        .expect("bundled course")
+        .course
+        .check(check_id)
+        .expect("bundled check");
+    let shown = check.for_student(student);
+    let right = shown
+        .choices
+        .iter()
+        .position(|c| *c == shown.answer)
+        .expect("the answer is a choice");
+    tutor::curriculum::grade::choice_letter(right)
+}
